@@ -1,0 +1,77 @@
+#include "tether/base/log.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <string>
+
+namespace tether::log {
+namespace {
+
+Level initial_level() {
+  const char* env = std::getenv("TETHER_LOG");
+  return env ? parse_level(env) : Level::warn;
+}
+
+std::atomic<Level>& current() {
+  static std::atomic<Level> level{initial_level()};
+  return level;
+}
+
+struct Identity {
+  std::mutex mutex;
+  std::string prefix = fmt::format("[pid {}]", ::getpid());
+};
+Identity& identity() {
+  static Identity id;
+  return id;
+}
+
+constexpr std::string_view level_name(Level l) {
+  switch (l) {
+    case Level::trace: return "trace";
+    case Level::debug: return "debug";
+    case Level::info: return "info";
+    case Level::warn: return "warn";
+    case Level::error: return "error";
+    case Level::off: break;
+  }
+  return "off";
+}
+
+}  // namespace
+
+Level parse_level(std::string_view text) noexcept {
+  for (auto l : {Level::trace, Level::debug, Level::info, Level::warn, Level::error, Level::off})
+    if (text == level_name(l)) return l;
+  return Level::info;
+}
+
+void set_level(Level level) noexcept { current().store(level, std::memory_order_relaxed); }
+Level level() noexcept { return current().load(std::memory_order_relaxed); }
+
+void set_identity(std::string_view name, std::string_view id) {
+  auto& ident = identity();
+  std::lock_guard lock(ident.mutex);
+  ident.prefix = fmt::format("[{} {} pid {}]", name, id, ::getpid());
+}
+
+void write(Level l, std::string_view message) {
+  using namespace std::chrono;
+  const auto ms = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  auto& ident = identity();
+  std::string line;
+  {
+    std::lock_guard lock(ident.mutex);
+    line = fmt::format("{}.{:03d} {:5} {} {}\n", ms / 1000, ms % 1000, level_name(l), ident.prefix,
+                       message);
+  }
+  // One write per line so concurrent processes sharing stderr do not interleave mid-line.
+  [[maybe_unused]] auto n = ::write(STDERR_FILENO, line.data(), line.size());
+}
+
+}  // namespace tether::log

@@ -1,0 +1,134 @@
+#include "tether/transport/socket.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "socket_impl.hpp"
+#include "tether/base/log.hpp"
+
+namespace tether::transport {
+
+namespace asio = boost::asio;
+
+namespace {
+
+zmq::socket_t make_socket(zmq::context_t& context, const SocketConfig& config) {
+  const bool router = config.kind == SocketKind::router;
+  zmq::socket_t socket(context, router ? zmq::socket_type::router : zmq::socket_type::dealer);
+  if (router)
+    apply_router_options(socket, config.options);
+  else
+    apply_dealer_options(socket, config.options, config.routing_id);
+  return socket;
+}
+
+}  // namespace
+
+Socket::Impl::Impl(const asio::any_io_executor& executor, zmq::context_t& context,
+                   SocketConfig config)
+    : executor_(executor),
+      config_(std::move(config)),
+      socket_(make_socket(context, config_)),
+      fd_(executor, socket_),
+      inbox_(executor, config_.inbox_capacity),
+      retry_timer_(executor),
+      drained_(executor) {}
+
+void Socket::Impl::close() {
+  if (closed_) return;
+  closed_ = true;
+  drop_queued();
+  fd_.release();  // before the zmq close: the reactor must forget libzmq's fd first
+  socket_.close();
+  inbox_.close();
+  retry_timer_.cancel();
+  drained_.cancel();
+}
+
+void Socket::Impl::warn_once(std::string_view peer, std::string_view what) {
+  constexpr std::size_t kMaxRemembered = 4096;  // bounded against id-rotating floods
+  if (warned_peers_.size() >= kMaxRemembered) return;
+  if (warned_peers_.emplace(peer).second)
+    log::warn("transport: dropping message from peer '{}': {} (further ones counted only)", peer,
+              what);
+}
+
+Socket::Socket(const asio::any_io_executor& executor, zmq::context_t& context,
+               SocketConfig config)
+    : impl_(std::make_shared<Impl>(executor, context, std::move(config))) {}
+
+Socket::~Socket() { close(); }
+
+std::string Socket::bind(const std::string& endpoint) {
+  impl_->socket_.bind(endpoint);
+  return impl_->socket_.get(zmq::sockopt::last_endpoint);
+}
+
+void Socket::connect(const std::string& endpoint) { impl_->socket_.connect(endpoint); }
+
+zmq::socket_t& Socket::native_before_start() { return impl_->socket_; }
+
+void Socket::start() {
+  if (impl_->started_ || impl_->closed_) return;
+  impl_->started_ = true;
+  asio::co_spawn(
+      impl_->executor_, [impl = impl_]() { return impl->pump(); },
+      [](std::exception_ptr e) {
+        if (!e) return;
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          log::error("transport: pump failed: {}", ex.what());
+        }
+      });
+}
+
+Result<void, SendError> Socket::send(OutboundMessage message, Priority priority) {
+  return impl_->enqueue(std::move(message), priority);
+}
+
+asio::awaitable<InboundMessage> Socket::receive() {
+  auto impl = impl_;  // the socket may be destroyed while we wait
+  auto [ec, message] = co_await impl->inbox_.async_receive(asio::as_tuple(asio::use_awaitable));
+  if (ec) {
+    if (impl->closed_) throw SocketClosed();
+    throw boost::system::system_error(asio::error::operation_aborted);
+  }
+  impl->on_consumed();
+  co_return std::move(message);
+}
+
+std::optional<InboundMessage> Socket::try_receive() {
+  std::optional<InboundMessage> out;
+  impl_->inbox_.try_receive([&](boost::system::error_code ec, InboundMessage message) {
+    if (!ec) out.emplace(std::move(message));
+  });
+  if (out) impl_->on_consumed();
+  return out;
+}
+
+asio::awaitable<bool> Socket::flush(std::chrono::milliseconds timeout) {
+  auto impl = impl_;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (impl->queued_ > 0 && !impl->closed_ && std::chrono::steady_clock::now() < deadline) {
+    impl->drained_.expires_at(deadline);
+    co_await impl->drained_.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  co_return impl->queued_ == 0 && !impl->closed_;
+}
+
+void Socket::close() {
+  if (impl_) impl_->close();
+}
+
+bool Socket::is_open() const noexcept { return !impl_->closed_; }
+const Stats& Socket::stats() const noexcept { return impl_->stats_; }
+std::size_t Socket::queued() const noexcept { return impl_->queued_; }
+
+void Socket::on_unroutable(std::function<void(std::string_view)> handler) {
+  impl_->on_unroutable_ = std::move(handler);
+}
+
+}  // namespace tether::transport

@@ -1,0 +1,76 @@
+#pragma once
+// Private state of transport::Socket, shared between the Socket handle and its pump
+// coroutine (the pump holds a shared_ptr, so the state outlives a Socket destroyed
+// while the pump is suspended; the zmq socket itself is closed at once by close()).
+
+#include <deque>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <boost/asio/experimental/channel.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "tether/transport/socket.hpp"
+#include "tether/transport/zmq_fd.hpp"
+
+namespace tether::transport {
+
+class Socket::Impl : public std::enable_shared_from_this<Socket::Impl> {
+ public:
+  using Inbox = boost::asio::experimental::channel<void(boost::system::error_code, InboundMessage)>;
+
+  Impl(const boost::asio::any_io_executor& executor, zmq::context_t& context, SocketConfig config);
+
+  // -- pump (pump.cpp) ------------------------------------------------------------
+  boost::asio::awaitable<void> pump();
+  /// Interrupts the pump's fd wait so it re-checks its queues and ZMQ_EVENTS.
+  void wake();
+
+  // -- inbound (inbound.cpp) -------------------------------------------------------
+  /// Receives up to `budget` messages; returns how many zmq receives it made.
+  std::size_t read_batch(std::size_t budget);
+  /// Moves the held message (if any) into the inbox; resumes reading when it fits.
+  void deliver_held();
+  void on_consumed();
+
+  // -- outbound (outbound.cpp) -----------------------------------------------------
+  Result<void, SendError> enqueue(OutboundMessage message, Priority priority);
+  /// Sends up to `budget` messages; returns how many it attempted.
+  std::size_t write_batch(std::size_t budget);
+  void drop_queued();
+
+  void close();
+
+  // -- state -----------------------------------------------------------------------
+  boost::asio::any_io_executor executor_;
+  SocketConfig config_;
+  zmq::socket_t socket_;
+  ZmqFd fd_;
+  Inbox inbox_;
+  std::optional<InboundMessage> held_;   // did not fit the inbox; reading paused meanwhile
+  std::deque<OutboundMessage> control_;
+  std::deque<OutboundMessage> data_;
+  // Peers that answered EAGAIN, with their messages in order. Retried on the next
+  // wake-up and by retry_timer_, so one full peer never blocks the rest.
+  std::unordered_map<std::string, std::deque<OutboundMessage>> parked_;
+  std::size_t queued_ = 0;
+  bool retry_parked_ = false;
+  bool retry_armed_ = false;
+  boost::asio::steady_timer retry_timer_;
+  boost::asio::steady_timer drained_;    // cancelled when the outbox empties (flush)
+  bool started_ = false;
+  bool closed_ = false;
+  bool waiting_ = false;
+  std::vector<zmq::message_t> frames_;   // receive scratch, reused
+  wire::Encoder encoder_;                // for the Error replies the socket sends itself
+  Stats stats_;
+  std::unordered_set<std::string> warned_peers_;
+  std::function<void(std::string_view)> on_unroutable_;
+
+  bool is_router() const noexcept { return config_.kind == SocketKind::router; }
+  /// Logs a peer's first bad message only: a hostile peer must not flood the log.
+  void warn_once(std::string_view peer, std::string_view what);
+};
+
+}  // namespace tether::transport

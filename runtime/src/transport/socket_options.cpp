@@ -1,0 +1,35 @@
+#include "tether/transport/socket_options.hpp"
+
+#include <zmq.hpp>
+
+namespace tether::transport {
+namespace {
+
+void apply_common(zmq::socket_t& s, const SocketOptions& o) {
+  s.set(zmq::sockopt::linger, o.linger_ms);
+  s.set(zmq::sockopt::sndhwm, o.send_hwm);
+  s.set(zmq::sockopt::rcvhwm, o.receive_hwm);
+  s.set(zmq::sockopt::maxmsgsize, o.max_message_bytes);
+  s.set(zmq::sockopt::heartbeat_ivl, o.heartbeat_interval_ms);
+  s.set(zmq::sockopt::heartbeat_timeout, o.heartbeat_timeout_ms);
+  s.set(zmq::sockopt::heartbeat_ttl, o.heartbeat_ttl_ms);
+  s.set(zmq::sockopt::handshake_ivl, o.handshake_interval_ms);
+}
+
+}  // namespace
+
+void apply_router_options(zmq::socket_t& s, const SocketOptions& o) {
+  apply_common(s, o);
+  s.set(zmq::sockopt::router_mandatory, true);
+  s.set(zmq::sockopt::router_handover, true);
+}
+
+void apply_dealer_options(zmq::socket_t& s, const SocketOptions& o, std::string_view routing_id) {
+  apply_common(s, o);
+  s.set(zmq::sockopt::immediate, true);
+  s.set(zmq::sockopt::reconnect_ivl, o.reconnect_interval_ms);
+  s.set(zmq::sockopt::reconnect_ivl_max, o.reconnect_interval_max_ms);
+  if (!routing_id.empty()) s.set(zmq::sockopt::routing_id, zmq::buffer(routing_id));
+}
+
+}  // namespace tether::transport
