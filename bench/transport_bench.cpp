@@ -135,7 +135,7 @@ SocketConfig config(SocketKind kind) {
 /// Runs an echo server until it sees kStopSeq.
 void tether_echo_server(zmq::context_t& ctx, const std::string& endpoint,
                         std::promise<std::string>& bound) {
-  asio::io_context io;
+  asio::io_context io{1};  // one thread per actor loop: no scheduler locking
   Socket router(io.get_executor(), ctx, config(SocketKind::router));
   bound.set_value(router.bind(endpoint));
   router.start();
@@ -159,7 +159,7 @@ std::vector<double> tether_rtt(zmq::context_t& ctx, const std::string& endpoint,
                                std::size_t payload, const Settings& s) {
   std::promise<std::string> bound;
   std::thread server([&] { tether_echo_server(ctx, endpoint, bound); });
-  asio::io_context io;
+  asio::io_context io{1};  // one thread per actor loop: no scheduler locking
   Socket dealer(io.get_executor(), ctx, config(SocketKind::dealer));
   dealer.connect(bound.get_future().get());
   dealer.start();
@@ -194,7 +194,7 @@ double tether_throughput(zmq::context_t& ctx, const std::string& endpoint, std::
   std::promise<std::string> bound;
   double rate = 0;
   std::thread receiver([&] {
-    asio::io_context io;
+    asio::io_context io{1};  // one thread per actor loop: no scheduler locking
     Socket router(io.get_executor(), ctx, config(SocketKind::router));
     bound.set_value(router.bind(endpoint));
     router.start();
@@ -217,7 +217,7 @@ double tether_throughput(zmq::context_t& ctx, const std::string& endpoint, std::
     }, [&](std::exception_ptr) { io.stop(); });
     io.run();
   });
-  asio::io_context io;
+  asio::io_context io{1};  // one thread per actor loop: no scheduler locking
   Socket dealer(io.get_executor(), ctx, config(SocketKind::dealer));
   dealer.connect(bound.get_future().get());
   dealer.start();

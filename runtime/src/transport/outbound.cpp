@@ -1,4 +1,6 @@
 // Send path: priority queues, per-peer parking on EAGAIN, unroutable peers.
+#include <algorithm>
+
 #include <boost/asio/steady_timer.hpp>
 
 #include "socket_impl.hpp"
@@ -75,6 +77,7 @@ std::size_t Socket::Impl::write_batch(std::size_t budget) {
         ++calls;
         const Outcome outcome = send_now(socket_, router, queue.front());
         if (outcome == Outcome::would_block) break;
+        retry_delay_ = kMinRetryDelay;  // progress: the next stall starts fast again
         if (outcome == Outcome::sent)
           on_sent();
         else
@@ -112,9 +115,11 @@ std::size_t Socket::Impl::write_batch(std::size_t budget) {
   }
 
   if (!parked_.empty() && !retry_armed_ && !closed_) {
-    // Backstop for a missed activation edge: retry parked peers at least every 10 ms.
+    // A ROUTER learns of no single peer becoming writable, so parked peers are retried
+    // on a timer that backs off while they stay full (and on every wake-up meanwhile).
     retry_armed_ = true;
-    retry_timer_.expires_after(std::chrono::milliseconds(10));
+    retry_timer_.expires_after(retry_delay_);
+    retry_delay_ = std::min(retry_delay_ * 2, kMaxRetryDelay);
     retry_timer_.async_wait([self = shared_from_this()](boost::system::error_code) {
       self->retry_armed_ = false;
       if (self->closed_) return;

@@ -36,6 +36,13 @@ asio::awaitable<void> Socket::Impl::pump() {
     const int events = socket_.get(zmq::sockopt::events);
     if ((events & ZMQ_POLLIN) && !held_) continue;
     if ((events & ZMQ_POLLOUT) && (!control_.empty() || !data_.empty())) continue;
+    // Reading ZMQ_EVENTS just consumed the write-activation edge that would have woken
+    // us for the parked messages. A DEALER has one pipe, so POLLOUT means they can go
+    // now; a ROUTER's POLLOUT says nothing about one peer (retry_timer_ covers it).
+    if ((events & ZMQ_POLLOUT) && !parked_.empty() && !is_router()) {
+      retry_parked_ = true;
+      continue;
+    }
 
     waiting_ = true;
     co_await fd_.async_wait(asio::as_tuple(asio::use_awaitable));

@@ -57,6 +57,9 @@ class Socket::Impl : public std::enable_shared_from_this<Socket::Impl> {
   std::size_t queued_ = 0;
   bool retry_parked_ = false;
   bool retry_armed_ = false;
+  static constexpr std::chrono::microseconds kMinRetryDelay{100};
+  static constexpr std::chrono::microseconds kMaxRetryDelay{10'000};
+  std::chrono::microseconds retry_delay_ = kMinRetryDelay;
   boost::asio::steady_timer retry_timer_;
   boost::asio::steady_timer drained_;    // cancelled when the outbox empties (flush)
   bool started_ = false;
