@@ -21,6 +21,8 @@ zmq::socket_t make_socket(zmq::context_t& context, const SocketConfig& config) {
     apply_router_options(socket, config.options);
   else
     apply_dealer_options(socket, config.options, config.routing_id);
+  if (config.curve_server) apply_curve_server(socket, *config.curve_server);
+  if (config.curve_client) apply_curve_client(socket, *config.curve_client);
   return socket;
 }
 

@@ -23,6 +23,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "tether/base/result.hpp"
+#include "tether/transport/curve.hpp"
 #include "tether/transport/message.hpp"
 #include "tether/transport/socket_options.hpp"
 #include "tether/transport/stats.hpp"
@@ -42,6 +43,9 @@ struct SocketConfig {
   std::size_t max_attachments = 15;      // frames after the envelope; more is malformed
   std::size_t pump_budget = 64;          // zmq calls per turn before yielding to the loop
   wire::VerifyLimits verify;
+  // Set one of these on every non-loopback TCP socket (DESIGN.md "Transport").
+  std::optional<CurveServerConfig> curve_server;  // a ROUTER that binds
+  std::optional<CurveClientConfig> curve_client;  // a DEALER that connects
   std::string identity_uid;          // `from` of the Error replies the socket sends itself
   std::string identity_name;
 };
