@@ -1,0 +1,72 @@
+#include "tether/concurrency/nursery.hpp"
+#include "tether/concurrency/spawn.hpp"
+
+#include <cassert>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace tether {
+
+namespace asio = boost::asio;
+
+Nursery::Nursery(const asio::any_io_executor& executor)
+    : executor_(executor), idle_(executor, asio::steady_timer::time_point::max()) {}
+
+Nursery::~Nursery() {
+  // join() guarantees this; a live task here would run on a dead nursery.
+  assert(live_ == 0 && "Nursery destroyed with live tasks");
+}
+
+void Nursery::start_soon(task<void> work) {
+  auto child = children_.emplace(children_.end());
+  ++live_;
+  spawn_child(executor_, std::move(work),
+              asio::bind_cancellation_slot(
+                  child->signal.slot(),
+                  [this, child](std::exception_ptr spawn_error, std::exception_ptr task_error) {
+                    on_child_done(child, task_error ? task_error : spawn_error);
+                  }));
+  if (cancelled_) child->signal.emit(asio::cancellation_type::terminal);
+}
+
+void Nursery::on_child_done(std::list<Child>::iterator child, std::exception_ptr error) {
+  children_.erase(child);
+  --live_;
+  if (error && !is_cancellation(error)) {
+    errors_.push_back(error);
+    cancel();  // one fails, all are cancelled
+  }
+  if (live_ == 0) idle_.cancel();
+}
+
+void Nursery::cancel() {
+  cancelled_ = true;
+  // Emitting may complete a child synchronously and erase it; iterate over a snapshot.
+  std::vector<asio::cancellation_signal*> signals;
+  for (auto& c : children_) signals.push_back(&c.signal);
+  for (auto* s : signals) s->emit(asio::cancellation_type::terminal);
+}
+
+task<void> Nursery::join(bool restore_throw_if_cancelled) {
+  bool cancelled_from_outside = false;
+  while (live_ > 0) {
+    idle_.expires_at(asio::steady_timer::time_point::max());
+    co_await idle_.async_wait(asio::as_tuple(asio::use_awaitable));
+    auto state = co_await asio::this_coro::cancellation_state;
+    if (state.cancelled() != asio::cancellation_type::none) {
+      cancelled_from_outside = true;
+      cancel();
+      // The shield: keep waiting until every task is gone, or they outlive this frame.
+      co_await asio::this_coro::reset_cancellation_state();
+    }
+  }
+  co_await asio::this_coro::throw_if_cancelled(restore_throw_if_cancelled);
+  if (!errors_.empty()) throw ErrorGroup(std::move(errors_));
+  if (cancelled_from_outside) throw boost::system::system_error(asio::error::operation_aborted);
+}
+
+}  // namespace tether
