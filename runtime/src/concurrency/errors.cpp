@@ -29,12 +29,14 @@ std::string demangle(const char* name) {
 }
 }  // namespace
 
+std::string type_name_of(const std::exception& e) { return demangle(typeid(e).name()); }
+
 std::string describe(const std::exception_ptr& e) {
   if (!e) return "no error";
   try {
     std::rethrow_exception(e);
   } catch (const std::exception& ex) {
-    return demangle(typeid(ex).name()) + ": " + ex.what();
+    return type_name_of(ex) + ": " + ex.what();
   } catch (...) {
     return "unknown exception";
   }

@@ -13,6 +13,9 @@ namespace tether {
 /// report as a failure.
 bool is_cancellation(const std::exception_ptr& e) noexcept;
 
+/// The demangled dynamic type of `e` ("std::runtime_error", "app::Oops").
+std::string type_name_of(const std::exception& e);
+
 /// "TypeName: message" for any exception, for logs and group summaries.
 std::string describe(const std::exception_ptr& e);
 

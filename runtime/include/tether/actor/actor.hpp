@@ -1,0 +1,81 @@
+#pragma once
+// Actor: one identity, one ROUTER inbox, connections to peers, and the closed table of
+// functions others may call. Runs on a single-threaded loop with many tasks.
+//
+// Lifetime: the Actor, its Functions table and the zmq context outlive serve(); every
+// Portal obtained from connect() must not outlive the Actor.
+// Cancellation: cancelling serve() cancels every call being served (each caller gets
+// an Error or CancelAck) and every pending outgoing call (PeerLost is not raised for
+// them: they see the cancellation), then joins them all before returning.
+// Liveness: any traffic from a peer counts; an idle connection carries heartbeats. A
+// peer silent for heartbeat_interval x heartbeat_liveness is lost: pending calls to it
+// fail with PeerLost and calls it made to us are cancelled.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "tether/actor/functions.hpp"
+#include "tether/actor/identity.hpp"
+#include "tether/actor/portal.hpp"
+#include "tether/concurrency/task.hpp"
+#include "tether/transport/socket_options.hpp"
+
+namespace zmq {
+class context_t;
+}
+
+namespace tether {
+
+struct ActorOptions {
+  std::string name = "actor";
+  /// Where the inbox binds. Empty: an ipc:// socket in a private (0700) runtime
+  /// directory ($XDG_RUNTIME_DIR/tether or /tmp/tether-<uid>), for a local cluster.
+  std::string bind_endpoint;
+  std::chrono::milliseconds heartbeat_interval{1000};
+  unsigned heartbeat_liveness = 3;
+  /// How long a cancelled call waits for the callee's CancelAck before giving up.
+  std::chrono::milliseconds cancel_ack_timeout{2000};
+  /// Bound on connect(): Hello sent, Welcome received.
+  std::chrono::milliseconds connect_timeout{5000};
+  transport::SocketOptions socket;
+};
+
+class Actor {
+ public:
+  Actor(const boost::asio::any_io_executor& executor, zmq::context_t& context,
+        const Functions& functions, ActorOptions options = {});
+  ~Actor();
+  Actor(const Actor&) = delete;
+  Actor& operator=(const Actor&) = delete;
+
+  const ActorIdentity& identity() const noexcept;
+  /// The inbox endpoint, resolved (a tcp port chosen by the OS is filled in).
+  const std::string& endpoint() const noexcept;
+
+  /// Serves calls and keeps connections alive until cancelled. connect() and every
+  /// Portal work only while serve() runs.
+  task<void> serve();
+
+  /// Runs `main` while serving; stops serving when it finishes and returns its result.
+  template <class T>
+  task<T> run(task<T> main);
+
+  /// Connects to the actor at `endpoint`: Hello/Welcome handshake, bounded by
+  /// connect_timeout. Throws ProtocolMismatch if the peer refuses our version,
+  /// PeerLost if it does not answer.
+  task<Portal> connect(const std::string& endpoint);
+
+  /// Number of calls this actor is serving right now (for tests and `tether ps`).
+  std::size_t serving_calls() const noexcept;
+
+ private:
+  std::unique_ptr<detail::ActorCore> core_;
+};
+
+}  // namespace tether
+
+#include "tether/actor/impl/actor_run.hpp"

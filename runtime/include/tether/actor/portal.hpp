@@ -1,0 +1,79 @@
+#pragma once
+// Portal: a handle for calling one remote actor.
+//
+//   SumT sum = co_await portal.call<SumT>("add", AddArgsT{1, 2});
+//
+// Errors: the callee's exception arrives as RemoteError (UnknownFunction and
+// PayloadTypeMismatch are subclasses); a lost peer raises PeerLost; never a hang.
+// Cancellation: cancelling the awaiting task (or CallOptions::timeout expiring) sends
+// Cancel to the callee, waits up to cancel_ack_timeout for its CancelAck, then throws
+// operation_aborted (Timeout for an expired timeout).
+// Lifetime: must not outlive the Actor that made it.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tether/actor/errors.hpp"
+#include "tether/actor/payload.hpp"
+#include "tether/concurrency/task.hpp"
+
+namespace tether {
+
+namespace detail {
+class ActorCore;
+}
+
+struct CallOptions {
+  /// Bound on the whole call; the callee also sees it as Call::deadline().
+  std::optional<std::chrono::milliseconds> timeout;
+};
+
+/// A Return's payload as received: bytes (8-byte aligned, valid while it lives) and type.
+class ReturnValue {
+ public:
+  virtual ~ReturnValue() = default;
+  virtual std::string_view type_name() const = 0;
+  virtual std::span<const std::uint8_t> bytes() const = 0;
+};
+
+class Portal {
+ public:
+  Portal(detail::ActorCore& actor, ActorIdentity peer) : actor_(&actor), peer_(std::move(peer)) {}
+
+  const ActorIdentity& peer() const noexcept { return peer_; }
+
+  /// Calls `function` with an object-API argument; returns the object-API result.
+  template <class Result, class Args>
+  task<Result> call(std::string_view function, const Args& args, CallOptions options = {}) {
+    PackedPayload packed = pack_payload(args);  // named: see Portal::call_raw
+    auto reply = co_await call_packed(function, std::move(packed), options);
+    using Table = typename Result::TableType;
+    check_result_type(*reply, payload_type_name<Table>());
+    if (!verify_payload<Table>(reply->bytes())) throw_malformed_result();
+    Result out;
+    flatbuffers::GetRoot<Table>(reply->bytes().data())->UnPackTo(&out);
+    co_return out;
+  }
+
+  /// Calls a raw function: bytes in, bytes out.
+  task<std::vector<std::uint8_t>> call_raw(std::string_view function, std::span<const std::uint8_t> args,
+                                           CallOptions options = {});
+
+  /// The untyped call underneath: the callee's Return, unchecked.
+  task<std::unique_ptr<ReturnValue>> call_packed(std::string_view function, PackedPayload args,
+                                                 CallOptions options);
+
+ private:
+  void check_result_type(const ReturnValue& reply, std::string_view expected) const;
+  [[noreturn]] void throw_malformed_result() const;
+
+  detail::ActorCore* actor_;
+  ActorIdentity peer_;
+};
+
+}  // namespace tether

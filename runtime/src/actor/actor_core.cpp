@@ -1,0 +1,271 @@
+// Actor core: the inbox, connections and handshakes, and routing inbound messages.
+#include <unistd.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "actor_core.hpp"
+#include "tether/base/log.hpp"
+#include "tether/transport/endpoints.hpp"
+
+namespace tether::detail {
+
+namespace asio = boost::asio;
+
+namespace {
+
+transport::SocketConfig socket_config(transport::SocketKind kind, const ActorOptions& options,
+                                      const ActorIdentity& identity) {
+  transport::SocketConfig c;
+  c.kind = kind;
+  c.options = options.socket;
+  c.routing_id = kind == transport::SocketKind::dealer ? identity.uid : "";
+  c.identity_uid = identity.uid;
+  c.identity_name = identity.name;
+  return c;
+}
+
+task<void> wait_for(PendingCall& pending) {
+  // Each wake-up re-checks; a cancellation of this task throws at the next co_await.
+  while (!pending.done()) co_await pending.wake.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+}  // namespace
+
+ActorCore::ActorCore(const asio::any_io_executor& executor, zmq::context_t& context, const Functions& functions,
+                     ActorOptions options, Actor& owner)
+    : executor_(executor),
+      context_(context),
+      functions_(functions),
+      options_(std::move(options)),
+      owner_(owner),
+      identity_(make_identity(options_.name)) {
+  inbox_ = std::make_shared<transport::Socket>(executor_, context_,
+                                               socket_config(transport::SocketKind::router, options_, identity_));
+  const std::string bind = options_.bind_endpoint.empty()
+                               ? transport::private_ipc_endpoint(identity_.name + "-" + identity_.uid)
+                               : options_.bind_endpoint;
+  endpoint_ = inbox_->bind(bind);
+  inbox_->start();
+}
+
+ActorCore::~ActorCore() {
+  for (auto& [uid, peer] : peers_)
+    if (peer->dealer) peer->dealer->close();
+  inbox_->close();
+}
+
+Nursery& ActorCore::service() {
+  if (!service_) throw std::logic_error("actor " + identity_.display() + " is not serving: run serve() first");
+  return *service_;
+}
+
+Peer* ActorCore::find_peer(const std::string& uid) {
+  auto it = peers_.find(uid);
+  return it == peers_.end() ? nullptr : it->second.get();
+}
+
+task<void> ActorCore::serve() {
+  if (service_) throw std::logic_error("serve() is already running for " + identity_.display());
+  std::exception_ptr ended;
+  try {
+    co_await open_nursery([&](Nursery& n) -> task<void> {
+      service_ = &n;
+      n.start_soon(receive_loop(inbox_));
+      n.start_soon(watch_peers());
+      co_return;
+    });
+  } catch (...) {
+    ended = std::current_exception();
+  }
+  service_ = nullptr;
+  // Nobody will receive replies any more: fail what still waits, close connections.
+  std::vector<std::string> uids;
+  for (auto& [uid, peer] : peers_) uids.push_back(uid);
+  for (const auto& uid : uids) lose_peer(uid, "this actor stopped serving");
+  for (auto& [socket, handshake] : handshakes_) {
+    handshake->failure = std::make_exception_ptr(PeerLost({}, "this actor stopped serving"));
+    handshake->complete();
+  }
+  if (ended) std::rethrow_exception(ended);
+}
+
+task<void> ActorCore::receive_loop(std::shared_ptr<transport::Socket> socket) {
+  for (;;) {
+    std::optional<transport::InboundMessage> message;
+    try {
+      message.emplace(co_await socket->receive());
+    } catch (const transport::SocketClosed&) {
+      co_return;
+    }
+    handle(std::move(*message), socket);
+  }
+}
+
+task<Portal> ActorCore::connect(const std::string& endpoint) {
+  Nursery& service_nursery = service();
+  auto dealer = std::make_shared<transport::Socket>(executor_, context_,
+                                                    socket_config(transport::SocketKind::dealer, options_, identity_));
+  dealer->connect(endpoint);
+  dealer->start();
+  service_nursery.start_soon(receive_loop(dealer));
+
+  PendingCall handshake(executor_);
+  handshakes_[dealer.get()] = &handshake;
+  const auto msg_id = ++next_msg_id_;
+  auto hello = encoder_.encode({.msg_id = msg_id, .from = identity_.ref()}, [&](flatbuffers::FlatBufferBuilder& b) {
+    auto actor = wire::Encoder::actor_id(b, identity_.ref());
+    auto ep = b.CreateString(endpoint_);
+    auto host = b.CreateString("");
+    return wire::CreateHello(b, wire::kProtocolVersion, wire::kMinProtocolVersion, actor,
+                             static_cast<std::uint32_t>(options_.heartbeat_interval.count()), ep,
+                             static_cast<std::uint32_t>(::getpid()), host);
+  });
+  (void)dealer->send({.peer = {}, .envelope = transport::make_frame(hello), .attachments = {}},
+                     transport::Priority::control);
+
+  std::exception_ptr interrupted;
+  try {
+    co_await move_on_after(options_.connect_timeout, wait_for(handshake));
+  } catch (...) {
+    interrupted = std::current_exception();
+  }
+  handshakes_.erase(dealer.get());
+  if (interrupted || !handshake.reply) {
+    dealer->close();
+    if (interrupted) std::rethrow_exception(interrupted);
+    if (handshake.failure) std::rethrow_exception(handshake.failure);
+    throw PeerLost({"", endpoint, 0}, "no answer to Hello within " +
+                                          std::to_string(options_.connect_timeout.count()) + " ms");
+  }
+  const auto* welcome = handshake.reply->envelope().body_as_Welcome();
+  if (!welcome->accepted()) {
+    dealer->close();
+    throw ProtocolMismatch("actor at " + endpoint + " refused the connection: " +
+                           (welcome->reason() ? welcome->reason()->str() : std::string("no reason given")));
+  }
+  ActorIdentity peer_identity = identity_from_wire(welcome->actor());
+  auto& slot = peers_[peer_identity.uid];
+  if (!slot) slot = std::make_unique<Peer>();
+  slot->identity = peer_identity;
+  slot->socket = dealer.get();
+  slot->dealer = dealer;
+  slot->last_heard = slot->last_sent = Clock::now();
+  co_return Portal(*this, peer_identity);
+}
+
+bool ActorCore::send_frame(Peer& peer, zmq::message_t envelope, transport::Priority priority) {
+  transport::OutboundMessage out{.peer = {}, .envelope = std::move(envelope), .attachments = {}};
+  if (peer.socket == inbox_.get()) out.peer = transport::make_frame(peer.routing_id);
+  if (!peer.socket->send(std::move(out), priority).ok()) return false;
+  peer.last_sent = Clock::now();
+  return true;
+}
+
+namespace {
+
+/// Answers a Hello we refuse, straight to the routing id (there is no Peer for it).
+void refuse_hello(transport::Socket& inbox, wire::Encoder& encoder, const ActorIdentity& self,
+                  std::string_view routing_id, std::uint64_t in_reply_to, const std::string& reason) {
+  auto bytes = encoder.encode({.in_reply_to = in_reply_to, .from = self.ref()}, [&](flatbuffers::FlatBufferBuilder& b) {
+    auto actor = wire::Encoder::actor_id(b, self.ref());
+    auto why = b.CreateString(reason);
+    return wire::CreateWelcome(b, false, wire::kProtocolVersion, actor, 0, why);
+  });
+  (void)inbox.send({.peer = transport::make_frame(routing_id), .envelope = transport::make_frame(bytes), .attachments = {}},
+                   transport::Priority::control);
+}
+
+}  // namespace
+
+void ActorCore::handle(transport::InboundMessage message, const std::shared_ptr<transport::Socket>& via) {
+  const wire::Envelope& env = message.envelope();
+  const bool on_inbox = via == inbox_;
+
+  if (env.body_type() == wire::Body::Welcome) {
+    auto it = handshakes_.find(via.get());
+    if (it != handshakes_.end() && !it->second->done()) {
+      it->second->reply.emplace(std::move(message));
+      it->second->complete();
+    }
+    return;
+  }
+  if (env.body_type() == wire::Body::Hello) {
+    if (!on_inbox) return;  // only connecting peers say Hello
+    const auto* hello = env.body_as_Hello();
+    const std::string routing_id(message.peer());
+    if (!wire::versions_compatible(hello->min_protocol_version(), hello->protocol_version())) {
+      refuse_hello(*inbox_, encoder_, identity_, routing_id, env.msg_id(),
+                   fmt::format("protocol versions {}..{} are not supported; {} speaks {}..{}",
+                               hello->min_protocol_version(), hello->protocol_version(), identity_.display(),
+                               wire::kMinProtocolVersion, wire::kProtocolVersion));
+      return;
+    }
+    ActorIdentity peer_identity = identity_from_wire(hello->actor());
+    if (peer_identity.uid != routing_id) {
+      refuse_hello(*inbox_, encoder_, identity_, routing_id, env.msg_id(),
+                   "the connection's routing id does not match the actor uid in Hello");
+      return;
+    }
+    auto& slot = peers_[peer_identity.uid];
+    if (!slot) slot = std::make_unique<Peer>();
+    slot->identity = peer_identity;
+    if (!slot->dealer) slot->socket = inbox_.get();  // our own connection to it, if any, wins
+    slot->routing_id = routing_id;
+    slot->last_heard = Clock::now();
+    send(*slot, {.in_reply_to = env.msg_id()}, [&](flatbuffers::FlatBufferBuilder& b) {
+      auto actor = wire::Encoder::actor_id(b, identity_.ref());
+      return wire::CreateWelcome(b, true, wire::kProtocolVersion, actor,
+                                 static_cast<std::uint32_t>(options_.heartbeat_interval.count()));
+    }, transport::Priority::control);
+    return;
+  }
+
+  // Everything else comes from a peer that said Hello (inbox) or that we connected to.
+  Peer* peer = nullptr;
+  if (on_inbox) {
+    peer = find_peer(std::string(message.peer()));
+  } else {
+    for (auto& [uid, p] : peers_)
+      if (p->dealer == via) peer = p.get();
+  }
+  if (!peer) {
+    if (on_inbox) log::debug("actor {}: message from unknown peer '{}' dropped (no Hello)", identity_.display(), message.peer());
+    return;
+  }
+  peer->last_heard = Clock::now();
+  switch (env.body_type()) {
+    case wire::Body::Heartbeat: return;
+    case wire::Body::Start: return on_start(*peer, std::move(message));
+    case wire::Body::Cancel: return on_cancel(*peer, env);
+    case wire::Body::StartAck:
+    case wire::Body::Return:
+    case wire::Body::Error:
+    case wire::Body::CancelAck: return on_call_reply(*peer, std::move(message));
+    default:
+      send(*peer, {.in_reply_to = env.msg_id(), .call_id = env.call_id()}, [&](flatbuffers::FlatBufferBuilder& b) {
+        auto text = b.CreateString(fmt::format("actor {} does not handle message type {}", identity_.display(),
+                                               wire::EnumNameBody(env.body_type())));
+        wire::ErrorBuilder error(b);
+        error.add_kind(wire::ErrorKind::UnsupportedMessage);
+        error.add_message(text);
+        return error.Finish();
+      }, transport::Priority::control);
+  }
+}
+
+}  // namespace tether::detail
+
+namespace tether {
+
+Actor::Actor(const boost::asio::any_io_executor& executor, zmq::context_t& context, const Functions& functions,
+             ActorOptions options)
+    : core_(std::make_unique<detail::ActorCore>(executor, context, functions, std::move(options), *this)) {}
+Actor::~Actor() = default;
+const ActorIdentity& Actor::identity() const noexcept { return core_->identity_; }
+const std::string& Actor::endpoint() const noexcept { return core_->endpoint_; }
+task<void> Actor::serve() { return core_->serve(); }
+task<Portal> Actor::connect(const std::string& endpoint) { return core_->connect(endpoint); }
+std::size_t Actor::serving_calls() const noexcept { return core_->serving_count_; }
+
+}  // namespace tether

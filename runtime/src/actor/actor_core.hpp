@@ -1,0 +1,129 @@
+#pragma once
+// The machinery behind Actor and Portal: peers, the call dialog on both sides,
+// liveness. Private to the runtime.
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include "tether/actor/actor.hpp"
+#include "tether/concurrency/cancel_scope.hpp"
+#include "tether/concurrency/nursery.hpp"
+#include "tether/transport/socket.hpp"
+
+namespace tether::detail {
+
+using Clock = std::chrono::steady_clock;
+
+/// One outgoing call waiting for its outcome.
+struct PendingCall {
+  explicit PendingCall(const boost::asio::any_io_executor& ex)
+      : wake(ex, boost::asio::steady_timer::time_point::max()) {}
+  boost::asio::steady_timer wake;                 // cancelled when an outcome arrives
+  std::optional<transport::InboundMessage> reply;  // Return, Error or CancelAck
+  std::exception_ptr failure;                      // raised locally (PeerLost)
+  bool done() const { return reply.has_value() || failure != nullptr; }
+  void complete() { wake.cancel(); }
+};
+
+/// A call a peer made to us that is still running.
+struct ServingCall {
+  CancelScope* scope = nullptr;
+  bool cancel_requested = false;  // the caller sent Cancel (answer with CancelAck)
+};
+
+struct Peer {
+  ActorIdentity identity;
+  transport::Socket* socket = nullptr;              // where to send to it
+  std::string routing_id;                           // set when it reached our ROUTER
+  std::shared_ptr<transport::Socket> dealer;        // set when we connected to it
+  Clock::time_point last_heard;
+  Clock::time_point last_sent;
+  std::map<std::uint64_t, PendingCall*> pending;    // our calls to it
+  std::map<std::uint64_t, ServingCall> serving;     // its calls to us
+};
+
+class ActorCore {
+ public:
+  ActorCore(const boost::asio::any_io_executor& executor, zmq::context_t& context,
+            const Functions& functions, ActorOptions options, Actor& owner);
+  ~ActorCore();
+
+  // -- actor.cpp -------------------------------------------------------------------
+  task<void> serve();
+  task<Portal> connect(const std::string& endpoint);
+  void handle(transport::InboundMessage message, const std::shared_ptr<transport::Socket>& via);
+  task<void> receive_loop(std::shared_ptr<transport::Socket> socket);
+  Nursery& service();
+
+  // -- caller.cpp ------------------------------------------------------------------
+  task<transport::InboundMessage> call(const std::string& peer_uid, std::string_view function,
+                                       const PackedPayload& args, const CallOptions& options);
+  void on_call_reply(Peer& peer, transport::InboundMessage message);
+
+  // -- callee.cpp ------------------------------------------------------------------
+  void on_start(Peer& peer, transport::InboundMessage message);
+  void on_cancel(Peer& peer, const wire::Envelope& envelope);
+  task<void> serve_call(std::string peer_uid, std::uint64_t call_id, const Functions::Entry* entry,
+                        transport::InboundMessage message);
+
+  // -- liveness.cpp ----------------------------------------------------------------
+  task<void> watch_peers();
+  void lose_peer(const std::string& uid, const std::string& why);
+
+  // -- sending ---------------------------------------------------------------------
+  /// Encodes and queues one message to `peer`; false if it could not be queued.
+  template <class MakeBody>
+  bool send(Peer& peer, wire::Header header, MakeBody&& make_body,
+            transport::Priority priority = transport::Priority::data) {
+    header.from = identity_.ref();
+    auto bytes = encoder_.encode(header, std::forward<MakeBody>(make_body));
+    return send_frame(peer, transport::make_frame(bytes), priority);
+  }
+  bool send_frame(Peer& peer, zmq::message_t envelope, transport::Priority priority);
+  void send_error(Peer& peer, std::uint64_t call_id, std::uint64_t in_reply_to,
+                  const std::exception_ptr& error, std::string_view function);
+
+  Peer* find_peer(const std::string& uid);
+
+  // -- state -----------------------------------------------------------------------
+  boost::asio::any_io_executor executor_;
+  zmq::context_t& context_;
+  const Functions& functions_;
+  ActorOptions options_;
+  Actor& owner_;
+  ActorIdentity identity_;
+  std::shared_ptr<transport::Socket> inbox_;
+  std::string endpoint_;
+  std::unordered_map<std::string, std::unique_ptr<Peer>> peers_;  // by uid
+  wire::Encoder encoder_;
+  std::uint64_t next_call_id_ = 0;
+  std::uint64_t next_msg_id_ = 0;
+  std::size_t serving_count_ = 0;
+  Nursery* service_ = nullptr;  // set while serve() runs
+  // Outstanding connect() handshakes, by the dealer's address (Welcome arrives there).
+  std::map<transport::Socket*, PendingCall*> handshakes_;
+};
+
+/// "where: what" for logs, from any exception.
+std::string error_text(const std::exception_ptr& e);
+
+/// Builds the wire Error for an exception raised while serving `function`, keeping a
+/// relayed RemoteError's origin and path and appending `self`.
+flatbuffers::Offset<wire::Error> encode_error(flatbuffers::FlatBufferBuilder& b, const std::exception_ptr& error,
+                                              const ActorIdentity& self, std::string_view function,
+                                              std::uint64_t call_id, const ActorIdentity& caller);
+
+/// Reads a wire Error into RemoteError details.
+RemoteError::Details decode_error(const wire::Error& error);
+
+/// Payload table from packed bytes, 8-byte aligned inside the envelope so the receiver
+/// can read the nested buffer in place.
+flatbuffers::Offset<wire::Payload> encode_payload(flatbuffers::FlatBufferBuilder& b, const PackedPayload& payload);
+
+}  // namespace tether::detail

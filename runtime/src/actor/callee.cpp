@@ -1,0 +1,138 @@
+// The callee's side of the call dialog: Start -> StartAck -> Return | Error | CancelAck.
+#include <fmt/core.h>
+
+#include "actor_core.hpp"
+#include "tether/base/log.hpp"
+
+namespace tether::detail {
+
+namespace {
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out.empty() ? "none" : out;
+}
+
+}  // namespace
+
+void ActorCore::send_error(Peer& peer, std::uint64_t call_id, std::uint64_t in_reply_to,
+                           const std::exception_ptr& error, std::string_view function) {
+  send(peer, {.msg_id = ++next_msg_id_, .in_reply_to = in_reply_to, .call_id = call_id},
+       [&](flatbuffers::FlatBufferBuilder& b) {
+         return encode_error(b, error, identity_, function, call_id, peer.identity);
+       });
+}
+
+void ActorCore::on_start(Peer& peer, transport::InboundMessage message) {
+  const wire::Envelope& env = message.envelope();
+  const auto* start = env.body_as_Start();
+  const std::uint64_t call_id = env.call_id();
+  const std::string function = start->function() ? start->function()->str() : "";
+  auto fail = [&](wire::ErrorKind kind, std::string type, std::string text) {
+    RemoteError::Details d{.kind = kind, .type_name = std::move(type), .message = std::move(text),
+                           .origin = identity_, .relay_path = {identity_}, .trace = {}};
+    send_error(peer, call_id, env.msg_id(), make_remote_error(std::move(d)), function);
+  };
+  if (call_id == 0 || peer.serving.count(call_id)) {
+    return fail(wire::ErrorKind::Malformed, "tether::ProtocolError",
+                fmt::format("call id {} is zero or already in use", call_id));
+  }
+  const Functions::Entry* entry = functions_.find(function);
+  if (!entry) {
+    return fail(wire::ErrorKind::UnknownFunction, "tether::UnknownFunction",
+                fmt::format("actor {} exposes no function '{}' (exposed: {})", identity_.display(), function,
+                            joined(functions_.names())));
+  }
+  const auto* args = start->args();
+  const std::string type = args && args->type_name() ? args->type_name()->str() : "";
+  if (type != entry->argument_type) {
+    return fail(wire::ErrorKind::PayloadTypeMismatch, "tether::PayloadTypeMismatch",
+                fmt::format("function '{}' takes {}, but was called with {}", function,
+                            entry->argument_type.empty() ? "raw bytes" : entry->argument_type,
+                            type.empty() ? "raw bytes" : type));
+  }
+  std::span<const std::uint8_t> bytes;
+  if (args && args->data()) bytes = {args->data()->data(), args->data()->size()};
+  if (entry->verify && (!wire::is_wire_aligned(bytes.data()) || !entry->verify(bytes))) {
+    return fail(wire::ErrorKind::Malformed, "tether::MalformedPayload",
+                fmt::format("the argument of '{}' failed {} verification", function, type));
+  }
+  send(peer, {.msg_id = ++next_msg_id_, .in_reply_to = env.msg_id(), .call_id = call_id},
+       [](flatbuffers::FlatBufferBuilder& b) { return wire::CreateStartAck(b); });
+  peer.serving[call_id] = {};
+  ++serving_count_;
+  service().start_soon(serve_call(peer.identity.uid, call_id, entry, std::move(message)));
+}
+
+task<void> ActorCore::serve_call(std::string peer_uid, std::uint64_t call_id, const Functions::Entry* entry,
+                                 transport::InboundMessage message) {
+  const wire::Envelope& env = message.envelope();
+  const auto* start = env.body_as_Start();
+  const std::string function = start->function()->str();
+  std::span<const std::uint8_t> bytes;
+  if (start->args() && start->args()->data()) bytes = {start->args()->data()->data(), start->args()->data()->size()};
+  std::optional<std::chrono::system_clock::time_point> deadline;
+  if (env.deadline_unix_ms() != 0)
+    deadline = std::chrono::system_clock::time_point(std::chrono::milliseconds(env.deadline_unix_ms()));
+  ActorIdentity caller = find_peer(peer_uid) ? find_peer(peer_uid)->identity : ActorIdentity{peer_uid, "", 0};
+  Call call(owner_, caller, call_id, function, deadline);
+
+  CancelScope scope = deadline ? CancelScope(Clock::now() + (*deadline - std::chrono::system_clock::now()))
+                               : CancelScope();
+  if (Peer* p = find_peer(peer_uid)) p->serving[call_id].scope = &scope;
+
+  std::exception_ptr error;
+  std::optional<PackedPayload> result;
+  try {
+    result = co_await scope.run(entry->invoke(call, bytes));
+  } catch (...) {
+    error = std::current_exception();
+  }
+  --serving_count_;
+  Peer* peer = find_peer(peer_uid);
+  if (!peer) co_return;  // the caller is gone; nobody to answer
+  const bool cancel_requested = peer->serving[call_id].cancel_requested;
+  peer->serving.erase(call_id);
+
+  const wire::Header reply{.msg_id = ++next_msg_id_, .in_reply_to = env.msg_id(), .call_id = call_id};
+  if (error && is_cancellation(error)) {
+    // This actor is shutting down: the caller must not wait for an answer that never comes.
+    RemoteError::Details d{.kind = wire::ErrorKind::Cancelled, .type_name = "tether::Cancelled",
+                           .message = fmt::format("actor {} stopped while serving '{}'", identity_.display(), function),
+                           .origin = identity_, .relay_path = {identity_}, .trace = {}};
+    send_error(*peer, call_id, env.msg_id(), make_remote_error(std::move(d)), function);
+    std::rethrow_exception(error);
+  }
+  if (error) {
+    log::debug("actor {}: '{}' (call {}) failed: {}", identity_.display(), function, call_id, error_text(error));
+    send_error(*peer, call_id, env.msg_id(), error, function);
+  } else if (!result) {
+    if (cancel_requested) {
+      send(*peer, reply, [](flatbuffers::FlatBufferBuilder& b) { return wire::CreateCancelAck(b); },
+           transport::Priority::control);
+    } else {
+      send_error(*peer, call_id, env.msg_id(),
+                 std::make_exception_ptr(Timeout(fmt::format("deadline expired while serving '{}'", function))),
+                 function);
+    }
+  } else {
+    send(*peer, reply, [&](flatbuffers::FlatBufferBuilder& b) {
+      return wire::CreateReturn(b, encode_payload(b, *result));
+    });
+  }
+}
+
+void ActorCore::on_cancel(Peer& peer, const wire::Envelope& envelope) {
+  auto it = peer.serving.find(envelope.call_id());
+  if (it == peer.serving.end()) {
+    // Already answered (the answer is on its way) or never started: ack so no one waits.
+    send(peer, {.msg_id = ++next_msg_id_, .in_reply_to = envelope.msg_id(), .call_id = envelope.call_id()},
+         [](flatbuffers::FlatBufferBuilder& b) { return wire::CreateCancelAck(b); }, transport::Priority::control);
+    return;
+  }
+  it->second.cancel_requested = true;
+  if (it->second.scope) it->second.scope->cancel();
+}
+
+}  // namespace tether::detail

@@ -1,0 +1,54 @@
+// Heartbeats and peer loss: a dead peer is an error, never a hang.
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/core.h>
+
+#include "actor_core.hpp"
+#include "tether/base/log.hpp"
+
+namespace tether::detail {
+
+namespace asio = boost::asio;
+
+task<void> ActorCore::watch_peers() {
+  const auto interval = options_.heartbeat_interval;
+  const auto silence_limit = interval * options_.heartbeat_liveness;
+  asio::steady_timer tick(executor_);
+  for (;;) {
+    tick.expires_after(interval / 4);  // detection within a quarter interval of the limit
+    co_await tick.async_wait(asio::use_awaitable);
+    const auto now = Clock::now();
+    std::vector<std::string> lost;
+    for (auto& [uid, peer] : peers_) {
+      if (now - peer->last_heard > silence_limit) {
+        lost.push_back(uid);
+      } else if (now - peer->last_sent >= interval) {
+        send(*peer, {.msg_id = ++next_msg_id_}, [](flatbuffers::FlatBufferBuilder& b) {
+          return wire::CreateHeartbeat(b);
+        }, transport::Priority::control);
+      }
+    }
+    for (const auto& uid : lost)
+      lose_peer(uid, fmt::format("no traffic for {} ms", std::chrono::duration_cast<std::chrono::milliseconds>(silence_limit).count()));
+  }
+}
+
+void ActorCore::lose_peer(const std::string& uid, const std::string& why) {
+  auto it = peers_.find(uid);
+  if (it == peers_.end()) return;
+  std::unique_ptr<Peer> peer = std::move(it->second);
+  peers_.erase(it);
+  if (!peer->pending.empty() || !peer->serving.empty())
+    log::warn("actor {}: peer {} lost ({}): failing {} pending calls, cancelling {} it made", identity_.display(),
+              peer->identity.display(), why, peer->pending.size(), peer->serving.size());
+  for (auto& [id, pending] : peer->pending) {
+    if (pending->done()) continue;
+    pending->failure = std::make_exception_ptr(PeerLost(peer->identity, why));
+    pending->complete();
+  }
+  for (auto& [id, serving] : peer->serving)
+    if (serving.scope) serving.scope->cancel();
+  if (peer->dealer) peer->dealer->close();
+}
+
+}  // namespace tether::detail

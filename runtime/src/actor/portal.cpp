@@ -1,0 +1,65 @@
+#include "tether/actor/portal.hpp"
+
+#include "actor_core.hpp"
+
+namespace tether {
+
+namespace {
+
+class InboundReturn final : public ReturnValue {
+ public:
+  explicit InboundReturn(transport::InboundMessage message) : message_(std::move(message)) {}
+  std::string_view type_name() const override {
+    const auto* value = message_.envelope().body_as_Return()->value();
+    return value && value->type_name() ? value->type_name()->string_view() : std::string_view();
+  }
+  std::span<const std::uint8_t> bytes() const override {
+    const auto* value = message_.envelope().body_as_Return()->value();
+    if (!value || !value->data()) return {};
+    return {value->data()->data(), value->data()->size()};
+  }
+
+ private:
+  transport::InboundMessage message_;
+};
+
+}  // namespace
+
+task<std::unique_ptr<ReturnValue>> Portal::call_packed(std::string_view function, PackedPayload args,
+                                                       CallOptions options) {
+  auto message = co_await actor_->call(peer_.uid, function, args, options);
+  co_return std::make_unique<InboundReturn>(std::move(message));
+}
+
+task<std::vector<std::uint8_t>> Portal::call_raw(std::string_view function, std::span<const std::uint8_t> args,
+                                                 CallOptions options) {
+  // A named local, not a braced temporary: g++ 12 destroys such a temporary twice when
+  // it initialises a by-value coroutine parameter inside co_await.
+  PackedPayload packed{"", {args.begin(), args.end()}};
+  auto reply = co_await call_packed(function, std::move(packed), options);
+  check_result_type(*reply, "");
+  co_return std::vector<std::uint8_t>(reply->bytes().begin(), reply->bytes().end());
+}
+
+void Portal::check_result_type(const ReturnValue& reply, std::string_view expected) const {
+  if (reply.type_name() == expected) return;
+  auto name = [](std::string_view t) { return t.empty() ? std::string("raw bytes") : std::string(t); };
+  throw PayloadTypeMismatch({.kind = wire::ErrorKind::PayloadTypeMismatch,
+                             .type_name = "tether::PayloadTypeMismatch",
+                             .message = "the call returned " + name(reply.type_name()) + ", but the caller expects " +
+                                        name(expected),
+                             .origin = peer_,
+                             .relay_path = {peer_, actor_->identity_},
+                             .trace = {}});
+}
+
+void Portal::throw_malformed_result() const {
+  throw RemoteError({.kind = wire::ErrorKind::Malformed,
+                     .type_name = "tether::MalformedPayload",
+                     .message = "the returned payload failed verification",
+                     .origin = peer_,
+                     .relay_path = {peer_, actor_->identity_},
+                     .trace = {}});
+}
+
+}  // namespace tether

@@ -1,0 +1,11 @@
+// Integration tests: real actor processes on loopback. The binary doubles as the
+// actor processes it starts (see roles.hpp).
+#include <gtest/gtest.h>
+
+#include "roles.hpp"
+
+int main(int argc, char** argv) {
+  if (const int rc = tether::test::run_role_if_requested(argc, argv); rc >= 0) return rc;
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}

@@ -1,0 +1,31 @@
+#pragma once
+// Actor roles the integration test binary plays when re-executed as
+//   tether_integration_tests --tether-role=<role> [--name=<name>]
+// Each role binds an actor, prints "ENDPOINT <endpoint>" on stdout and serves until
+// killed. Its parent's death kills it (PR_SET_PDEATHSIG), so a crashed test leaves
+// no process behind.
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "child_process.hpp"
+#include "tether/actor/actor.hpp"
+
+namespace tether::test {
+
+/// Runs the role named in argv if there is one; returns its exit code, or -1 when argv
+/// names no role (then the binary runs the tests).
+int run_role_if_requested(int argc, char** argv);
+
+/// Options every test actor uses: short heartbeats so losses show up fast.
+ActorOptions test_actor_options(std::string name);
+
+/// Starts the binary in `role` and reads its endpoint.
+struct RoleProcess {
+  ChildProcess process;
+  std::string endpoint;
+};
+RoleProcess start_role(const std::string& role, const std::string& name);
+
+}  // namespace tether::test
