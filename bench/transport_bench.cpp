@@ -18,6 +18,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "bench_report.hpp"
+#include "raw_floor.hpp"
 #include "tether/transport/socket.hpp"
 
 namespace asio = boost::asio;
@@ -40,70 +41,6 @@ struct Settings {
 };
 
 double micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
-
-// ---------------------------------------------------------------- raw floor --------
-
-std::vector<double> raw_rtt(zmq::context_t& ctx, const std::string& endpoint, std::size_t payload,
-                            const Settings& s) {
-  std::promise<std::string> bound;
-  std::thread server([&] {
-    zmq::socket_t router(ctx, zmq::socket_type::router);
-    router.set(zmq::sockopt::linger, 0);
-    router.bind(endpoint);
-    bound.set_value(router.get(zmq::sockopt::last_endpoint));
-    for (;;) {
-      zmq::message_t id, body;
-      (void)router.recv(id);
-      (void)router.recv(body);
-      if (body.size() == 0) break;
-      router.send(id, zmq::send_flags::sndmore);
-      router.send(body, zmq::send_flags::none);
-    }
-  });
-  zmq::socket_t dealer(ctx, zmq::socket_type::dealer);
-  dealer.set(zmq::sockopt::linger, 0);
-  dealer.connect(bound.get_future().get());
-  std::vector<char> data(payload, 'x');
-  std::vector<double> samples;
-  samples.reserve(s.rtt_iterations);
-  for (int i = 0; i < s.rtt_warmup + s.rtt_iterations; ++i) {
-    const auto t0 = Clock::now();
-    dealer.send(zmq::buffer(data), zmq::send_flags::none);
-    zmq::message_t reply;
-    (void)dealer.recv(reply);
-    if (i >= s.rtt_warmup) samples.push_back(micros(Clock::now() - t0));
-  }
-  dealer.send(zmq::message_t(), zmq::send_flags::none);
-  server.join();
-  return samples;
-}
-
-double raw_throughput(zmq::context_t& ctx, const std::string& endpoint, std::size_t payload,
-                      int messages) {
-  std::promise<std::string> bound;
-  double rate = 0;
-  std::thread receiver([&] {
-    zmq::socket_t router(ctx, zmq::socket_type::router);
-    router.set(zmq::sockopt::linger, 0);
-    router.bind(endpoint);
-    bound.set_value(router.get(zmq::sockopt::last_endpoint));
-    Clock::time_point first;
-    for (int i = 0; i < messages; ++i) {
-      zmq::message_t id, body;
-      (void)router.recv(id);
-      (void)router.recv(body);
-      if (i == 0) first = Clock::now();
-    }
-    rate = (messages - 1) / std::chrono::duration<double>(Clock::now() - first).count();
-  });
-  zmq::socket_t dealer(ctx, zmq::socket_type::dealer);
-  dealer.set(zmq::sockopt::linger, 0);
-  dealer.connect(bound.get_future().get());
-  std::vector<char> data(payload, 'x');
-  for (int i = 0; i < messages; ++i) dealer.send(zmq::buffer(data), zmq::send_flags::none);
-  receiver.join();
-  return rate;
-}
 
 // ---------------------------------------------------------------- tether -----------
 
@@ -256,14 +193,15 @@ int main(int argc, char** argv) {
                                   : std::string("tcp://127.0.0.1:*");
       };
       const std::string size = payload == 64 ? "64 B" : "4 KiB";
-      const double raw_lat = median(raw_rtt(ctx, endpoint(), payload, s));
+      const double raw_lat =
+          median(tether::bench::raw_round_trips(ctx, endpoint(), payload, s.rtt_warmup, s.rtt_iterations));
       const double tether_lat = median(tether_rtt(ctx, endpoint(), payload, s));
       rows.push_back({transport, size, "round trip median us", raw_lat, tether_lat, true, 1.3});
 
       const int n = payload == 64 ? s.throughput_messages : s.throughput_messages / 4;
       std::vector<double> raw_rates, tether_rates;
       for (int run = 0; run < s.throughput_runs; ++run) {  // interleaved: same conditions
-        raw_rates.push_back(raw_throughput(ctx, endpoint(), payload, n));
+        raw_rates.push_back(tether::bench::raw_one_way_rate(ctx, endpoint(), payload, n));
         tether_rates.push_back(tether_throughput(ctx, endpoint(), payload, n));
       }
       rows.push_back({transport, size, "one-way msgs/s (median)", median(raw_rates),

@@ -3,6 +3,8 @@
 #include <csignal>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <zmq.hpp>
 
 #include "bounded_loop.hpp"
@@ -178,6 +180,41 @@ TEST_F(ActorCalls, APeerSpeakingAnIncompatibleProtocolIsRefusedWithAReason) {
   ASSERT_NE(welcome, nullptr);
   EXPECT_FALSE(welcome->accepted());
   EXPECT_NE(welcome->reason()->str().find("not supported"), std::string::npos) << welcome->reason()->str();
+}
+
+TEST_F(ActorCalls, ConnectRaisesProtocolMismatchWithThePeersReason) {
+  // A stand-in for a peer of another version: a raw ROUTER that refuses our Hello.
+  zmq::socket_t old_peer(context, zmq::socket_type::router);
+  old_peer.set(zmq::sockopt::linger, 0);
+  old_peer.bind("tcp://127.0.0.1:*");
+  const auto endpoint = old_peer.get(zmq::sockopt::last_endpoint);
+  std::string error;
+  as_actor([&]() -> task<void> {
+    asio::steady_timer poll(io);
+    auto refuse = [&]() -> task<void> {
+      zmq::message_t id, hello;
+      while (!old_peer.recv(id, zmq::recv_flags::dontwait)) {
+        poll.expires_after(1ms);
+        co_await poll.async_wait(asio::use_awaitable);
+      }
+      (void)old_peer.recv(hello, zmq::recv_flags::none);
+      wire::Encoder encoder;
+      auto welcome = encoder.encode({.in_reply_to = 1}, [](flatbuffers::FlatBufferBuilder& b) {
+        return wire::CreateWelcome(b, false, 7, 0, 0, b.CreateString("this peer speaks protocol 7 only"));
+      });
+      old_peer.send(id, zmq::send_flags::sndmore);
+      old_peer.send(zmq::buffer(welcome.data(), welcome.size()), zmq::send_flags::none);
+    };
+    co_await open_nursery([&](Nursery& n) -> task<void> {
+      n.start_soon(refuse());
+      try {
+        (void)co_await me.connect(endpoint);
+      } catch (const ProtocolMismatch& e) {
+        error = e.what();
+      }
+    });
+  });
+  EXPECT_NE(error.find("this peer speaks protocol 7 only"), std::string::npos) << error;
 }
 
 TEST_F(ActorCalls, ConnectingToAnEndpointNobodyServesFailsWithinTheConnectTimeout) {

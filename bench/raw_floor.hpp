@@ -1,0 +1,23 @@
+#pragma once
+// The raw-libzmq floor every benchmark compares against, measured in the same run:
+// a DEALER client and a ROUTER echo server on their own threads, no tether code.
+
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+namespace tether::bench {
+
+/// Round trips of `payload` bytes, one at a time: per-trip latency in microseconds.
+std::vector<double> raw_round_trips(zmq::context_t& ctx, const std::string& endpoint, std::size_t payload,
+                                    int warmup, int iterations);
+
+/// Round trips with `window` requests in flight: completed trips per second.
+double raw_pipelined_rate(zmq::context_t& ctx, const std::string& endpoint, std::size_t payload, int window,
+                          int total);
+
+/// One-way messages per second, measured at the receiver.
+double raw_one_way_rate(zmq::context_t& ctx, const std::string& endpoint, std::size_t payload, int messages);
+
+}  // namespace tether::bench
