@@ -87,21 +87,35 @@ void with_caller(zmq::context_t& ctx, const std::string& bind, const std::string
   io.run();
 }
 
-std::vector<double> tether_round_trips(zmq::context_t& ctx, const std::string& callee_ep, const std::string& caller_ep,
-                                       std::size_t payload, const Settings& s) {
+struct Latencies {
+  std::vector<double> raw;
+  std::vector<double> tether;
+};
+
+/// Raw and tether round trips in alternating chunks of `chunk`, same payload.
+Latencies interleaved_round_trips(zmq::context_t& ctx, const std::string& raw_ep, const std::string& callee_ep,
+                                  const std::string& caller_ep, std::size_t payload, const Settings& s) {
+  constexpr int kChunk = 250;
+  tether::bench::RawEchoPair raw(ctx, raw_ep, payload);
   EchoActor echo(ctx, callee_ep);
-  std::vector<double> samples;
+  Latencies out;
   with_caller(ctx, caller_ep, echo.endpoint(), [&](tether::Portal& portal) -> tether::task<void> {
     tether::bench::BlobT blob;
     blob.data.assign(payload, 'x');
-    for (int i = 0; i < s.warmup + s.iterations; ++i) {
-      const auto t0 = Clock::now();
-      auto reply = co_await portal.call<tether::bench::BlobT>("echo", blob);
-      if (reply.data.size() != payload) throw std::runtime_error("bad echo");
-      if (i >= s.warmup) samples.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    for (int done = -s.warmup; done < s.iterations; done += kChunk) {
+      for (int i = 0; i < kChunk; ++i) {
+        const double us = raw.round_trip();
+        if (done >= 0) out.raw.push_back(us);
+      }
+      for (int i = 0; i < kChunk; ++i) {
+        const auto t0 = Clock::now();
+        auto reply = co_await portal.call<tether::bench::BlobT>("echo", blob);
+        if (reply.data.size() != payload) throw std::runtime_error("bad echo");
+        if (done >= 0) out.tether.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+      }
     }
   });
-  return samples;
+  return out;
 }
 
 double tether_call_rate(zmq::context_t& ctx, const std::string& callee_ep, const std::string& caller_ep,
@@ -128,7 +142,7 @@ double tether_call_rate(zmq::context_t& ctx, const std::string& callee_ep, const
 
 int main(int argc, char** argv) {
   Settings s;
-  if (argc > 1 && std::strcmp(argv[1], "--quick") == 0) s = {.warmup = 100, .iterations = 1000, .rate_calls = 4000};
+  if (argc > 1 && std::strcmp(argv[1], "--quick") == 0) s = {.warmup = 250, .iterations = 1000, .rate_calls = 4000};
   zmq::context_t ctx;
   const std::string dir = "/tmp/tether-call-bench-" + std::to_string(::getpid());
   std::filesystem::create_directories(dir);
@@ -140,9 +154,8 @@ int main(int argc, char** argv) {
     };
     for (const std::size_t payload : {std::size_t{0}, std::size_t{4096}}) {
       const std::string size = payload == 0 ? "empty" : "4 KiB";
-      const double raw = median(tether::bench::raw_round_trips(ctx, ep(), payload, s.warmup, s.iterations));
-      const double ours = median(tether_round_trips(ctx, ep(), ep(), payload, s));
-      rows.push_back({transport, size, "call round trip med us", raw, ours, true, 1.5});
+      const auto lat = interleaved_round_trips(ctx, ep(), ep(), ep(), payload, s);
+      rows.push_back({transport, size, "call round trip med us", median(lat.raw), median(lat.tether), true, 1.5});
     }
     for (const int concurrency : {1, 64}) {
       const double raw = tether::bench::raw_pipelined_rate(ctx, ep(), 0, concurrency, s.rate_calls);

@@ -37,6 +37,34 @@ zmq::socket_t client(zmq::context_t& ctx, const std::string& endpoint) {
 
 }  // namespace
 
+struct RawEchoPair::State {
+  std::promise<std::string> bound;
+  std::thread server;
+  zmq::socket_t dealer;
+  std::vector<char> data;
+};
+
+RawEchoPair::RawEchoPair(zmq::context_t& ctx, const std::string& endpoint, std::size_t payload)
+    : state_(new State) {
+  state_->server = echo_server(ctx, endpoint, state_->bound);
+  state_->dealer = client(ctx, state_->bound.get_future().get());
+  state_->data.assign(payload + 1, 'x');  // +1: an empty message means "stop"
+}
+
+RawEchoPair::~RawEchoPair() {
+  state_->dealer.send(zmq::message_t(), zmq::send_flags::none);
+  state_->server.join();
+  delete state_;
+}
+
+double RawEchoPair::round_trip() {
+  const auto t0 = Clock::now();
+  state_->dealer.send(zmq::buffer(state_->data), zmq::send_flags::none);
+  zmq::message_t reply;
+  (void)state_->dealer.recv(reply);
+  return std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
+}
+
 std::vector<double> raw_round_trips(zmq::context_t& ctx, const std::string& endpoint, std::size_t payload,
                                     int warmup, int iterations) {
   std::promise<std::string> bound;

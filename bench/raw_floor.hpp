@@ -13,6 +13,20 @@ namespace tether::bench {
 std::vector<double> raw_round_trips(zmq::context_t& ctx, const std::string& endpoint, std::size_t payload,
                                     int warmup, int iterations);
 
+/// A raw echo pair kept up across measurements, for interleaving raw and tether chunks
+/// so both see the same machine conditions (noisy VMs move medians by 2x between runs).
+class RawEchoPair {
+ public:
+  RawEchoPair(zmq::context_t& ctx, const std::string& endpoint, std::size_t payload);
+  ~RawEchoPair();
+  /// One round trip; returns its latency in microseconds.
+  double round_trip();
+
+ private:
+  struct State;
+  State* state_;
+};
+
 /// Round trips with `window` requests in flight: completed trips per second.
 double raw_pipelined_rate(zmq::context_t& ctx, const std::string& endpoint, std::size_t payload, int window,
                           int total);

@@ -199,5 +199,25 @@ TEST(Nursery, StartThrowsWhenTheTaskFailsBeforeStartedAndTheNurseryCarriesOn) {
   EXPECT_TRUE(caught);
 }
 
+TEST(Nursery, ATaskHandleCancelsOnlyItsOwnTask) {
+  asio::io_context io{1};
+  Sleeper target, bystander;
+  TaskHandle finished_handle;
+  run_bounded(io, [&]() -> task<void> {
+    co_await open_nursery([&](Nursery& n) -> task<void> {
+      finished_handle = n.start_cancellable(sleep_for(0ms));
+      TaskHandle handle = n.start_cancellable(target.run(10s));
+      n.start_soon(bystander.run(20ms));
+      co_await sleep_for(2ms);
+      EXPECT_TRUE(handle.running());
+      EXPECT_FALSE(finished_handle.running());
+      finished_handle.cancel();  // a finished task: no effect, no crash
+      handle.cancel();
+    });
+  });
+  EXPECT_TRUE(target.cancelled);
+  EXPECT_TRUE(bystander.finished);  // the nursery itself was not cancelled
+}
+
 }  // namespace
 }  // namespace tether

@@ -33,8 +33,10 @@ struct PendingCall {
 
 /// A call a peer made to us that is still running.
 struct ServingCall {
-  CancelScope* scope = nullptr;
+  TaskHandle task;                // cancels just this call
   bool cancel_requested = false;  // the caller sent Cancel (answer with CancelAck)
+  bool deadline_expired = false;  // the call's deadline passed (answer with Timeout)
+  void cancel() { task.cancel(); }
 };
 
 struct Peer {

@@ -1,4 +1,5 @@
 // The callee's side of the call dialog: Start -> StartAck -> Return | Error | CancelAck.
+#include <boost/asio/steady_timer.hpp>
 #include <fmt/core.h>
 
 #include "actor_core.hpp"
@@ -62,7 +63,10 @@ void ActorCore::on_start(Peer& peer, transport::InboundMessage message) {
        [](flatbuffers::FlatBufferBuilder& b) { return wire::CreateStartAck(b); });
   peer.serving[call_id] = {};
   ++serving_count_;
-  service().start_soon(serve_call(peer.identity.uid, call_id, entry, std::move(message)));
+  const std::string uid = peer.identity.uid;
+  TaskHandle task = service().start_cancellable(serve_call(uid, call_id, entry, std::move(message)));
+  if (Peer* p = find_peer(uid))  // the call may have finished already
+    if (auto it = p->serving.find(call_id); it != p->serving.end()) it->second.task = std::move(task);
 }
 
 task<void> ActorCore::serve_call(std::string peer_uid, std::uint64_t call_id, const Functions::Entry* entry,
@@ -78,44 +82,54 @@ task<void> ActorCore::serve_call(std::string peer_uid, std::uint64_t call_id, co
   ActorIdentity caller = find_peer(peer_uid) ? find_peer(peer_uid)->identity : ActorIdentity{peer_uid, "", 0};
   Call call(owner_, caller, call_id, function, deadline);
 
-  CancelScope scope = deadline ? CancelScope(Clock::now() + (*deadline - std::chrono::system_clock::now()))
-                               : CancelScope();
-  if (Peer* p = find_peer(peer_uid)) p->serving[call_id].scope = &scope;
+  // The caller's deadline, enforced here too: the caller may be unable to cancel.
+  std::optional<boost::asio::steady_timer> deadline_timer;
+  if (deadline) {
+    deadline_timer.emplace(executor_, Clock::now() + (*deadline - std::chrono::system_clock::now()));
+    deadline_timer->async_wait([this, peer_uid, call_id](boost::system::error_code ec) {
+      if (ec) return;
+      Peer* p = find_peer(peer_uid);
+      if (!p) return;
+      auto it = p->serving.find(call_id);
+      if (it == p->serving.end()) return;
+      it->second.deadline_expired = true;
+      it->second.cancel();
+    });
+  }
 
   std::exception_ptr error;
   std::optional<PackedPayload> result;
   try {
-    result = co_await scope.run(entry->invoke(call, bytes));
+    result.emplace(co_await entry->invoke(call, bytes));
   } catch (...) {
     error = std::current_exception();
   }
+  if (deadline_timer) deadline_timer->cancel();
   --serving_count_;
   Peer* peer = find_peer(peer_uid);
   if (!peer) co_return;  // the caller is gone; nobody to answer
-  const bool cancel_requested = peer->serving[call_id].cancel_requested;
+  const ServingCall state = peer->serving[call_id];
   peer->serving.erase(call_id);
 
   const wire::Header reply{.msg_id = ++next_msg_id_, .in_reply_to = env.msg_id(), .call_id = call_id};
   if (error && is_cancellation(error)) {
-    // This actor is shutting down: the caller must not wait for an answer that never comes.
-    RemoteError::Details d{.kind = wire::ErrorKind::Cancelled, .type_name = "tether::Cancelled",
-                           .message = fmt::format("actor {} stopped while serving '{}'", identity_.display(), function),
-                           .origin = identity_, .relay_path = {identity_}, .trace = {}};
-    send_error(*peer, call_id, env.msg_id(), make_remote_error(std::move(d)), function);
-    std::rethrow_exception(error);
-  }
-  if (error) {
-    log::debug("actor {}: '{}' (call {}) failed: {}", identity_.display(), function, call_id, error_text(error));
-    send_error(*peer, call_id, env.msg_id(), error, function);
-  } else if (!result) {
-    if (cancel_requested) {
+    if (state.cancel_requested) {
       send(*peer, reply, [](flatbuffers::FlatBufferBuilder& b) { return wire::CreateCancelAck(b); },
            transport::Priority::control);
-    } else {
+    } else if (state.deadline_expired) {
       send_error(*peer, call_id, env.msg_id(),
                  std::make_exception_ptr(Timeout(fmt::format("deadline expired while serving '{}'", function))),
                  function);
+    } else {
+      // This actor is stopping: the caller must not wait for an answer that never comes.
+      RemoteError::Details d{.kind = wire::ErrorKind::Cancelled, .type_name = "tether::Cancelled",
+                             .message = fmt::format("actor {} stopped while serving '{}'", identity_.display(), function),
+                             .origin = identity_, .relay_path = {identity_}, .trace = {}};
+      send_error(*peer, call_id, env.msg_id(), make_remote_error(std::move(d)), function);
     }
+  } else if (error) {
+    log::debug("actor {}: '{}' (call {}) failed: {}", identity_.display(), function, call_id, error_text(error));
+    send_error(*peer, call_id, env.msg_id(), error, function);
   } else {
     send(*peer, reply, [&](flatbuffers::FlatBufferBuilder& b) {
       return wire::CreateReturn(b, encode_payload(b, *result));
@@ -132,7 +146,7 @@ void ActorCore::on_cancel(Peer& peer, const wire::Envelope& envelope) {
     return;
   }
   it->second.cancel_requested = true;
-  if (it->second.scope) it->second.scope->cancel();
+  it->second.cancel();
 }
 
 }  // namespace tether::detail

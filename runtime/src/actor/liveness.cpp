@@ -46,8 +46,7 @@ void ActorCore::lose_peer(const std::string& uid, const std::string& why) {
     pending->failure = std::make_exception_ptr(PeerLost(peer->identity, why));
     pending->complete();
   }
-  for (auto& [id, serving] : peer->serving)
-    if (serving.scope) serving.scope->cancel();
+  for (auto& [id, serving] : peer->serving) serving.cancel();
   if (peer->dealer) peer->dealer->close();
 }
 

@@ -21,7 +21,24 @@ Nursery::~Nursery() {
   assert(live_ == 0 && "Nursery destroyed with live tasks");
 }
 
-void Nursery::start_soon(task<void> work) {
+void TaskHandle::cancel() {
+  if (state_ && state_->signal) state_->signal->emit(boost::asio::cancellation_type::terminal);
+}
+
+void Nursery::start_soon(task<void> work) { (void)spawn(std::move(work)); }
+
+TaskHandle Nursery::start_cancellable(task<void> work) {
+  auto child = spawn(std::move(work));
+  TaskHandle handle;
+  handle.state_ = std::make_shared<TaskHandle::State>();
+  // Still alive here: co_spawn always posts the completion, even for a task that
+  // finished without suspending.
+  handle.state_->signal = &child->signal;
+  child->handle = handle.state_;
+  return handle;
+}
+
+std::list<Nursery::Child>::iterator Nursery::spawn(task<void> work) {
   auto child = children_.emplace(children_.end());
   ++live_;
   spawn_child(executor_, std::move(work),
@@ -31,9 +48,11 @@ void Nursery::start_soon(task<void> work) {
                     on_child_done(child, task_error ? task_error : spawn_error);
                   }));
   if (cancelled_) child->signal.emit(asio::cancellation_type::terminal);
+  return child;
 }
 
 void Nursery::on_child_done(std::list<Child>::iterator child, std::exception_ptr error) {
+  if (child->handle) child->handle->signal = nullptr;
   children_.erase(child);
   --live_;
   if (error && !is_cancellation(error)) {

@@ -18,6 +18,7 @@ std::string authenticated_user_id(zmq::message_t& frame) {
 
 std::size_t Socket::Impl::read_batch(std::size_t budget) {
   std::size_t calls = 0;
+  mailbox_drained_ = false;
   const std::size_t max_frames = config_.max_attachments + (is_router() ? 2 : 1);
   while (calls < budget && !held_ && !closed_) {
     frames_.clear();
@@ -34,7 +35,10 @@ std::size_t Socket::Impl::read_batch(std::size_t budget) {
         too_many_frames = true;  // keep reading to discard the rest of the message
       if (!more) break;
     }
-    if (frames_.empty()) break;  // nothing queued in zmq
+    if (frames_.empty()) {  // EAGAIN: nothing queued in zmq, and its mailbox is drained
+      mailbox_drained_ = true;
+      break;
+    }
 
     const std::size_t envelope_index = is_router() ? 1 : 0;
     zmq::message_t peer;

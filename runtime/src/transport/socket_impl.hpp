@@ -28,8 +28,10 @@ class Socket::Impl : public std::enable_shared_from_this<Socket::Impl> {
   void wake();
 
   // -- inbound (inbound.cpp) -------------------------------------------------------
-  /// Receives up to `budget` messages; returns how many zmq receives it made.
+  /// Receives up to `budget` messages; returns how many zmq receives it made. Sets
+  /// mailbox_drained_ when it stopped on EAGAIN (libzmq's command mailbox is then empty).
   std::size_t read_batch(std::size_t budget);
+  bool mailbox_drained_ = false;
   /// Moves the held message (if any) into the inbox; resumes reading when it fits.
   void deliver_held();
   void on_consumed();

@@ -31,6 +31,22 @@ namespace tether {
 template <class T>
 class TaskStatus;
 
+/// Cancels one task of a nursery (the others are unaffected). Safe to keep after the
+/// task finished: cancel() is then a no-op.
+class TaskHandle {
+ public:
+  TaskHandle() = default;
+  void cancel();
+  bool running() const noexcept { return state_ && state_->signal; }
+
+ private:
+  friend class Nursery;
+  struct State {
+    boost::asio::cancellation_signal* signal = nullptr;  // null once the task finished
+  };
+  std::shared_ptr<State> state_;
+};
+
 class Nursery {
  public:
   explicit Nursery(const boost::asio::any_io_executor& executor);
@@ -40,6 +56,8 @@ class Nursery {
 
   /// Starts `work` as a task of this nursery.
   void start_soon(task<void> work);
+  /// Starts `work` and returns a handle that cancels just this task.
+  TaskHandle start_cancellable(task<void> work);
 
   /// Starts `body(status)` as a task and waits until it calls status.started(value),
   /// returning that value (trio's nursery.start). If the task fails before that, its
@@ -62,7 +80,9 @@ class Nursery {
  private:
   struct Child {
     boost::asio::cancellation_signal signal;
+    std::shared_ptr<TaskHandle::State> handle;  // set when a TaskHandle was handed out
   };
+  std::list<Child>::iterator spawn(task<void> work);
   void on_child_done(std::list<Child>::iterator child, std::exception_ptr error);
 
   boost::asio::any_io_executor executor_;
