@@ -92,27 +92,41 @@ void tether_echo_server(zmq::context_t& ctx, const std::string& endpoint,
   io.run();
 }
 
-std::vector<double> tether_rtt(zmq::context_t& ctx, const std::string& endpoint,
-                               std::size_t payload, const Settings& s) {
+struct Latencies {
+  std::vector<double> raw;
+  std::vector<double> tether;
+};
+
+/// Raw and tether round trips in alternating chunks, so both see the same machine.
+Latencies interleaved_rtt(zmq::context_t& ctx, const std::string& raw_endpoint, const std::string& endpoint,
+                          std::size_t payload, const Settings& s) {
+  constexpr int kChunk = 250;
+  tether::bench::RawEchoPair raw(ctx, raw_endpoint, payload);
   std::promise<std::string> bound;
   std::thread server([&] { tether_echo_server(ctx, endpoint, bound); });
   asio::io_context io{1};  // one thread per actor loop: no scheduler locking
   Socket dealer(io.get_executor(), ctx, config(SocketKind::dealer));
   dealer.connect(bound.get_future().get());
   dealer.start();
-  std::vector<double> samples;
-  samples.reserve(s.rtt_iterations);
+  Latencies out;
   asio::co_spawn(io, [&]() -> asio::awaitable<void> {
     tether::wire::Encoder encoder;
     std::vector<std::uint8_t> data(payload, 'x');
-    for (int i = 0; i < s.rtt_warmup + s.rtt_iterations; ++i) {
-      const auto t0 = Clock::now();
-      (void)dealer.send({.peer = {}, .envelope = encode_yield(encoder, i, data.data(), data.size()),
-                         .attachments = {}});
-      auto reply = co_await dealer.receive();
-      auto [seq, size] = decode_yield(reply);
-      if (seq != static_cast<std::uint64_t>(i) || size != payload) throw std::runtime_error("bad echo");
-      if (i >= s.rtt_warmup) samples.push_back(micros(Clock::now() - t0));
+    int seq = 0;
+    for (int done = -s.rtt_warmup; done < s.rtt_iterations; done += kChunk) {
+      for (int i = 0; i < kChunk; ++i) {
+        const double us = raw.round_trip();
+        if (done >= 0) out.raw.push_back(us);
+      }
+      for (int i = 0; i < kChunk; ++i, ++seq) {
+        const auto t0 = Clock::now();
+        (void)dealer.send({.peer = {}, .envelope = encode_yield(encoder, seq, data.data(), data.size()),
+                           .attachments = {}});
+        auto reply = co_await dealer.receive();
+        auto [got, size] = decode_yield(reply);
+        if (got != static_cast<std::uint64_t>(seq) || size != payload) throw std::runtime_error("bad echo");
+        if (done >= 0) out.tether.push_back(micros(Clock::now() - t0));
+      }
     }
     auto stop = encoder.encode_empty<tether::wire::Heartbeat>({});
     (void)dealer.send({.peer = {}, .envelope = tether::transport::make_frame(stop), .attachments = {}});
@@ -123,7 +137,7 @@ std::vector<double> tether_rtt(zmq::context_t& ctx, const std::string& endpoint,
   });
   io.run();
   server.join();
-  return samples;
+  return out;
 }
 
 double tether_throughput(zmq::context_t& ctx, const std::string& endpoint, std::size_t payload,
@@ -179,7 +193,7 @@ double tether_throughput(zmq::context_t& ctx, const std::string& endpoint, std::
 int main(int argc, char** argv) {
   Settings s;
   if (argc > 1 && std::strcmp(argv[1], "--quick") == 0)
-    s = {.rtt_iterations = 2000, .rtt_warmup = 200, .throughput_messages = 20'000, .throughput_runs = 3};
+    s = {.rtt_iterations = 2000, .rtt_warmup = 250, .throughput_messages = 20'000, .throughput_runs = 3};
 
   zmq::context_t ctx;
   const std::string ipc_dir = "/tmp/tether-bench-" + std::to_string(::getpid());
@@ -193,9 +207,9 @@ int main(int argc, char** argv) {
                                   : std::string("tcp://127.0.0.1:*");
       };
       const std::string size = payload == 64 ? "64 B" : "4 KiB";
-      const double raw_lat =
-          median(tether::bench::raw_round_trips(ctx, endpoint(), payload, s.rtt_warmup, s.rtt_iterations));
-      const double tether_lat = median(tether_rtt(ctx, endpoint(), payload, s));
+      const auto lat = interleaved_rtt(ctx, endpoint(), endpoint(), payload, s);
+      const double raw_lat = median(lat.raw);
+      const double tether_lat = median(lat.tether);
       rows.push_back({transport, size, "round trip median us", raw_lat, tether_lat, true, 1.3});
 
       const int n = payload == 64 ? s.throughput_messages : s.throughput_messages / 4;
