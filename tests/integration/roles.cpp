@@ -12,6 +12,7 @@
 #include <zmq.hpp>
 
 #include "tether/concurrency/cancel_scope.hpp"
+#include "sleep.hpp"
 #include "test_messages_generated.h"
 
 namespace tether::test {
@@ -39,10 +40,6 @@ RoleProcess start_role(const std::string& role, const std::string& name) {
 
 namespace {
 
-task<void> sleep_for(std::chrono::milliseconds d) {
-  asio::steady_timer t(co_await asio::this_coro::executor, d);
-  co_await t.async_wait(asio::use_awaitable);
-}
 
 /// The functions a "callee" actor exposes. `cancellations` lets a test ask the remote
 /// side whether it really saw a cancellation.

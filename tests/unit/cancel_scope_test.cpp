@@ -4,6 +4,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "bounded_loop.hpp"
+#include "sleep.hpp"
 #include "tether/concurrency/cancel_scope.hpp"
 
 namespace tether {
@@ -13,11 +14,8 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using namespace asio::experimental::awaitable_operators;
 using test::run_bounded;
+using test::sleep_for;
 
-task<void> sleep_for(std::chrono::milliseconds d) {
-  asio::steady_timer t(co_await asio::this_coro::executor, d);
-  co_await t.async_wait(asio::use_awaitable);
-}
 task<int> answer_after(std::chrono::milliseconds d, int value) {
   co_await sleep_for(d);
   co_return value;

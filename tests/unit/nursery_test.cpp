@@ -5,6 +5,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "bounded_loop.hpp"
+#include "sleep.hpp"
 #include "tether/concurrency/cancel_scope.hpp"
 #include "tether/concurrency/nursery.hpp"
 
@@ -15,11 +16,8 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using namespace asio::experimental::awaitable_operators;
 using test::run_bounded;
+using test::sleep_for;
 
-task<void> sleep_for(std::chrono::milliseconds d) {
-  asio::steady_timer t(co_await asio::this_coro::executor, d);
-  co_await t.async_wait(asio::use_awaitable);
-}
 
 /// Sleeps; records whether it finished, was cancelled, and ran its (shielded) cleanup.
 struct Sleeper {

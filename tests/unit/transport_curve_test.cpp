@@ -31,17 +31,30 @@ class CurveTest : public TransportTest {
     c.curve_client = transport::CurveClientConfig{.keys = keys, .server_public_key = server_keys.public_key};
     return c;
   }
+
+  /// A started CURVE router on tcp loopback and a started dealer connected to it.
+  struct SecurePair {
+    std::unique_ptr<Socket> router;
+    std::unique_ptr<Socket> dealer;
+  };
+  SecurePair secure_pair(const CurveKeyPair& dealer_keys, const std::string& routing_id) {
+    SecurePair pair;
+    pair.router = std::make_unique<Socket>(io.get_executor(), zmq_context, secure_router());
+    const auto endpoint = pair.router->bind("tcp://127.0.0.1:*");
+    pair.dealer = std::make_unique<Socket>(io.get_executor(), zmq_context, secure_dealer(dealer_keys, routing_id));
+    pair.dealer->connect(endpoint);
+    pair.router->start();
+    pair.dealer->start();
+    return pair;
+  }
 };
 
 TEST_F(CurveTest, AnAllowListedKeyConnectsAndIsKnownByItsZapIdentity) {
   transport::ZapHandler zap(zmq_context);
   zap.allow(client_keys.public_key, "node-a");
-  Socket router(io.get_executor(), zmq_context, secure_router());
-  const auto endpoint = router.bind("tcp://127.0.0.1:*");
-  Socket dealer(io.get_executor(), zmq_context, secure_dealer(client_keys, "claims-to-be-root"));
-  dealer.connect(endpoint);
-  router.start();
-  dealer.start();
+  auto [router_ptr, dealer_ptr] = secure_pair(client_keys, "claims-to-be-root");
+  Socket& router = *router_ptr;
+  Socket& dealer = *dealer_ptr;
   run_bounded(io, [&]() -> asio::awaitable<void> {
     EXPECT_TRUE(dealer.send(to_dealer_peer(yield_frame(encoder, 1))).ok());
     auto in = co_await router.receive();
@@ -56,13 +69,9 @@ TEST_F(CurveTest, AnAllowListedKeyConnectsAndIsKnownByItsZapIdentity) {
 TEST_F(CurveTest, AKeyNotOnTheAllowListIsRefused) {
   transport::ZapHandler zap(zmq_context);
   zap.allow(client_keys.public_key, "node-a");
-  Socket router(io.get_executor(), zmq_context, secure_router());
-  const auto endpoint = router.bind("tcp://127.0.0.1:*");
-  const auto intruder_keys = transport::generate_curve_keypair();
-  Socket intruder(io.get_executor(), zmq_context, secure_dealer(intruder_keys, "intruder"));
-  intruder.connect(endpoint);
-  router.start();
-  intruder.start();
+  auto [router_ptr, intruder_ptr] = secure_pair(transport::generate_curve_keypair(), "intruder");
+  Socket& router = *router_ptr;
+  Socket& intruder = *intruder_ptr;
   run_bounded(io, [&]() -> asio::awaitable<void> {
     EXPECT_TRUE(intruder.send(to_dealer_peer(yield_frame(encoder, 1))).ok());
     EXPECT_TRUE(co_await eventually([&] { return zap.denied() > 0; })) << "ZAP was never asked";
@@ -78,12 +87,9 @@ TEST_F(CurveTest, RevokedKeysAreRefusedOnTheirNextHandshake) {
   transport::ZapHandler zap(zmq_context);
   zap.allow(client_keys.public_key, "node-a");
   zap.revoke(client_keys.public_key);
-  Socket router(io.get_executor(), zmq_context, secure_router());
-  const auto endpoint = router.bind("tcp://127.0.0.1:*");
-  Socket dealer(io.get_executor(), zmq_context, secure_dealer(client_keys, "revoked"));
-  dealer.connect(endpoint);
-  router.start();
-  dealer.start();
+  auto [router_ptr, dealer_ptr] = secure_pair(client_keys, "revoked");
+  Socket& router = *router_ptr;
+  Socket& dealer = *dealer_ptr;
   run_bounded(io, [&]() -> asio::awaitable<void> {
     EXPECT_TRUE(dealer.send(to_dealer_peer(yield_frame(encoder, 1))).ok());
     EXPECT_TRUE(co_await eventually([&] { return zap.denied() > 0; }));
