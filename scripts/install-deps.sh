@@ -10,8 +10,7 @@ packages=(
   libflatbuffers-dev flatbuffers-compiler
   libboost1.81-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libcli11-dev libfmt-dev
-  iproute2 procps hyperfine
+  libfmt-dev
 )
 
 if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
