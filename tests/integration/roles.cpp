@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <zmq.hpp>
 
+#include "tether/actor/program.hpp"
 #include "tether/concurrency/cancel_scope.hpp"
 #include "sleep.hpp"
 #include "test_messages_generated.h"
@@ -37,9 +38,6 @@ RoleProcess start_role(const std::string& role, const std::string& name) {
   if (line.rfind("ENDPOINT ", 0) != 0) throw std::runtime_error("role " + role + " printed '" + line + "'");
   return {std::move(child), line.substr(9)};
 }
-
-namespace {
-
 
 /// The functions a "callee" actor exposes. `cancellations` lets a test ask the remote
 /// side whether it really saw a cancellation.
@@ -93,6 +91,8 @@ Functions callee_functions(std::uint64_t& cancellations) {
   return f;
 }
 
+namespace {
+
 std::string argument(int argc, char** argv, std::string_view key) {
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
@@ -101,11 +101,79 @@ std::string argument(int argc, char** argv, std::string_view key) {
   return {};
 }
 
+
+bool has_flag(int argc, char** argv, std::string_view flag) {
+  for (int i = 1; i < argc; ++i)
+    if (flag == argv[i]) return true;
+  return false;
+}
+
+/// A child actor of the nursery tests: the callee functions plus tree building.
+int run_test_child(int argc, char** argv) {
+  if (const auto code = argument(argc, argv, "--test-die-at-boot="); !code.empty()) return std::stoi(code);
+  if (has_flag(argc, argv, "--test-hang-at-boot")) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    for (;;) ::pause();  // never connects: the parent's boot timeout must end this
+  }
+  Program program(argc, argv);
+  std::uint64_t cancellations = 0;
+  program.functions() = callee_functions(cancellations);
+  program.expose<SleepArgs>("ignore_stop", [](Call&, const SleepArgs& s) -> task<SumT> {
+    std::signal(SIGTERM, SIG_IGN);  // only SIGKILL can end us now
+    co_await shielded(sleep_for(std::chrono::milliseconds(s.ms())));
+    co_return SumT{};
+  });
+  program.expose<Count>("spawn_tree", [](Call& call, const Count& depth) -> task<SumT> {
+    // Builds a chain of `depth` more actors below this one, then waits to be cancelled.
+    co_await open_actor_nursery(call.actor(), [&](ActorNursery& an) -> task<void> {
+      if (depth.value() > 0) {
+        Portal child = co_await an.start_actor("tree-" + std::to_string(depth.value()), test_spawn_options());
+        CountT next;
+        next.value = depth.value() - 1;
+        (void)co_await child.call<SumT>("spawn_tree", next);
+      } else {
+        co_await sleep_for(std::chrono::hours(1));
+      }
+    });
+    co_return SumT{};
+  });
+  program.expose<AddArgs>("pid", [](Call&, const AddArgs&) -> task<SumT> {
+    SumT s;
+    s.value = ::getpid();
+    co_return s;
+  });
+  return program.run_root("test-child", [](Actor&) -> task<void> { co_return; }, test_actor_options(""));
+}
+
 }  // namespace
 
+SpawnOptions test_spawn_options(std::vector<std::string> extra_args) {
+  SpawnOptions o;
+  o.extra_args = std::move(extra_args);
+  o.boot_timeout = 5s;
+  o.cancel_grace = 1s;
+  o.term_grace = 500ms;
+  return o;
+}
+
+/// A root actor that builds root -> A -> B and waits to be stopped (SIGINT/SIGKILL tests).
+int run_tree_root(int argc, char** argv) {
+  Program program(argc, argv);
+  return program.run_root("tree-root", [](Actor& self) -> task<void> {
+    co_await open_actor_nursery(self, [](ActorNursery& an) -> task<void> {
+      Portal a = co_await an.start_actor("tree-A", test_spawn_options());
+      CountT depth;
+      depth.value = 1;
+      (void)co_await a.call<SumT>("spawn_tree", depth);
+    });
+  }, test_actor_options(""));
+}
+
 int run_role_if_requested(int argc, char** argv) {
+  if (has_flag(argc, argv, Program::kChildFlag)) return run_test_child(argc, argv);
   const std::string role = argument(argc, argv, "--tether-role=");
   if (role.empty()) return -1;
+  if (role == "tree-root") return run_tree_root(argc, argv);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // the test runner died: so do we
   const std::string name = argument(argc, argv, "--name=");
   if (role != "callee") {

@@ -11,6 +11,7 @@
 
 #include "child_process.hpp"
 #include "tether/actor/actor.hpp"
+#include "tether/actor/actor_nursery.hpp"
 
 namespace tether::test {
 
@@ -18,8 +19,14 @@ namespace tether::test {
 /// names no role (then the binary runs the tests).
 int run_role_if_requested(int argc, char** argv);
 
+/// The functions every test actor exposes (callee roles and child programs alike).
+Functions callee_functions(std::uint64_t& cancellations);
+
 /// Options every test actor uses: short heartbeats so losses show up fast.
 ActorOptions test_actor_options(std::string name);
+
+/// Spawn options for test children: short graces so escalation shows up fast.
+SpawnOptions test_spawn_options(std::vector<std::string> extra_args = {});
 
 /// Starts the binary in `role` and reads its endpoint.
 struct RoleProcess {

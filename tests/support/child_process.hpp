@@ -40,4 +40,13 @@ std::string self_executable();
 /// Pids whose parent is `parent` (default: this process), from /proc.
 std::vector<pid_t> live_children(pid_t parent = 0);
 
+/// Every live (non-zombie) process below `root`, at any depth.
+std::vector<pid_t> live_descendants(pid_t root);
+
+/// True while `pid` exists and is not a zombie.
+bool process_running(pid_t pid);
+
+/// Reaps zombies of this process (orphans re-parented to us as subreaper).
+void reap_zombies();
+
 }  // namespace tether::test

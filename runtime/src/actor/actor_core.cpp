@@ -40,6 +40,7 @@ ActorCore::ActorCore(const asio::any_io_executor& executor, zmq::context_t& cont
       options_(std::move(options)),
       owner_(owner),
       identity_(make_identity(options_.name)) {
+  if (!options_.uid.empty()) identity_.uid = options_.uid;
   inbox_ = std::make_shared<transport::Socket>(executor_, context_,
                                                socket_config(transport::SocketKind::router, options_, identity_));
   const std::string bind = options_.bind_endpoint.empty()
@@ -79,6 +80,7 @@ task<void> ActorCore::serve() {
     ended = std::current_exception();
   }
   service_ = nullptr;
+  loss_listeners_.clear();  // stopping ourselves is not losing a peer
   // Nobody will receive replies any more: fail what still waits, close connections.
   std::vector<std::string> uids;
   for (auto& [uid, peer] : peers_) uids.push_back(uid);
@@ -144,14 +146,7 @@ task<Portal> ActorCore::connect(const std::string& endpoint) {
     throw ProtocolMismatch("actor at " + endpoint + " refused the connection: " +
                            (welcome->reason() ? welcome->reason()->str() : std::string("no reason given")));
   }
-  ActorIdentity peer_identity = identity_from_wire(welcome->actor());
-  auto& slot = peers_[peer_identity.uid];
-  if (!slot) slot = std::make_unique<Peer>();
-  slot->identity = peer_identity;
-  slot->socket = dealer.get();
-  slot->dealer = dealer;
-  slot->last_heard = slot->last_sent = Clock::now();
-  co_return Portal(*this, peer_identity);
+  co_return Portal(*this, identity_from_wire(welcome->actor()));  // handle() made the Peer
 }
 
 bool ActorCore::send_frame(Peer& peer, zmq::message_t envelope, transport::Priority priority) {
@@ -184,10 +179,21 @@ void ActorCore::handle(transport::InboundMessage message, const std::shared_ptr<
 
   if (env.body_type() == wire::Body::Welcome) {
     auto it = handshakes_.find(via.get());
-    if (it != handshakes_.end() && !it->second->done()) {
-      it->second->reply.emplace(std::move(message));
-      it->second->complete();
+    if (it == handshakes_.end() || it->second->done()) return;
+    const auto* welcome = env.body_as_Welcome();
+    if (welcome->accepted()) {
+      // The peer exists from here on: its next message (a parent's Spawn) may be
+      // handled before connect() resumes.
+      ActorIdentity peer_identity = identity_from_wire(welcome->actor());
+      auto& slot = peers_[peer_identity.uid];
+      if (!slot) slot = std::make_unique<Peer>();
+      slot->identity = peer_identity;
+      slot->socket = via.get();
+      slot->dealer = via;
+      slot->last_heard = slot->last_sent = Clock::now();
     }
+    it->second->reply.emplace(std::move(message));
+    it->second->complete();
     return;
   }
   if (env.body_type() == wire::Body::Hello) {
@@ -218,6 +224,21 @@ void ActorCore::handle(transport::InboundMessage message, const std::shared_ptr<
       return wire::CreateWelcome(b, true, wire::kProtocolVersion, actor,
                                  static_cast<std::uint32_t>(options_.heartbeat_interval.count()));
     }, transport::Priority::control);
+    if (expected_children_.count(peer_identity.uid)) {
+      // One of our children booting: hand it its spawn spec.
+      send(*slot, {.msg_id = ++next_msg_id_, .to = peer_identity.ref()}, [&](flatbuffers::FlatBufferBuilder& b) {
+        auto child = wire::Encoder::actor_id(b, peer_identity.ref());
+        auto parent = wire::Encoder::actor_id(b, identity_.ref());
+        auto parent_endpoint = b.CreateString(endpoint_);
+        wire::SpawnBuilder spawn(b);
+        spawn.add_child(child);
+        spawn.add_parent(parent);
+        spawn.add_parent_endpoint(parent_endpoint);
+        spawn.add_link_timeout_ms(
+            static_cast<std::uint32_t>((options_.heartbeat_interval * options_.heartbeat_liveness).count()));
+        return spawn.Finish();
+      }, transport::Priority::control);
+    }
     return;
   }
 
@@ -237,11 +258,24 @@ void ActorCore::handle(transport::InboundMessage message, const std::shared_ptr<
   switch (env.body_type()) {
     case wire::Body::Heartbeat: return;
     case wire::Body::Start: return on_start(*peer, std::move(message));
-    case wire::Body::Cancel: return on_cancel(*peer, env);
+    case wire::Body::Cancel:
+      if (env.call_id() == 0) return on_actor_cancel(*peer, env);
+      return on_cancel(*peer, env);
+    case wire::Body::Spawn: return on_spawn(*peer, std::move(message));
+    case wire::Body::SpawnAck: return on_spawn_ack(*peer, std::move(message));
+    case wire::Body::CancelAck:
+      if (env.call_id() == 0) {  // a child confirming it stopped
+        auto it = expected_stop_acks_.find(peer->identity.uid);
+        if (it != expected_stop_acks_.end() && !it->second->done()) {
+          it->second->reply.emplace(std::move(message));
+          it->second->complete();
+        }
+        return;
+      }
+      return on_call_reply(*peer, std::move(message));
     case wire::Body::StartAck:
     case wire::Body::Return:
-    case wire::Body::Error:
-    case wire::Body::CancelAck: return on_call_reply(*peer, std::move(message));
+    case wire::Body::Error: return on_call_reply(*peer, std::move(message));
     default:
       send(*peer, {.in_reply_to = env.msg_id(), .call_id = env.call_id()}, [&](flatbuffers::FlatBufferBuilder& b) {
         auto text = b.CreateString(fmt::format("actor {} does not handle message type {}", identity_.display(),

@@ -77,6 +77,31 @@ class ActorCore {
   // -- liveness.cpp ----------------------------------------------------------------
   task<void> watch_peers();
   void lose_peer(const std::string& uid, const std::string& why);
+  /// Calls `listener(why)` once if the peer `uid` is lost. Returns a key for unlisten.
+  std::uint64_t listen_for_loss(const std::string& uid, std::function<void(const std::string&)> listener);
+  void unlisten(std::uint64_t key);
+
+  // -- lineage.cpp: the parent/child boot handshake and actor-wide cancel ------------
+  /// Parent: a child with `uid` is expected; its Hello gets Welcome + Spawn, and its
+  /// SpawnAck completes `boot`.
+  void expect_child(const std::string& uid, PendingCall& boot);
+  /// Parent: `ack` completes when the child `uid` answers our Cancel(0) with CancelAck.
+  void expect_stop_ack(const std::string& uid, PendingCall* ack);
+  void forget_child(const std::string& uid);
+  void on_spawn_ack(Peer& peer, transport::InboundMessage message);
+  /// Child: connect to the parent and wait for its Spawn (bounded by `timeout`).
+  task<Portal> boot_as_child(const std::string& parent_endpoint, std::chrono::milliseconds timeout);
+  void on_spawn(Peer& peer, transport::InboundMessage message);
+  /// Resolves when a peer asked this whole actor to stop (Cancel with call id 0).
+  task<void> wait_for_stop_request();
+  void on_actor_cancel(Peer& peer, const wire::Envelope& envelope);
+  /// A signal asked this actor to stop (no peer to acknowledge).
+  void on_actor_cancel_signal();
+  /// Answers the stop request with CancelAck (the subtree is gone by then) and waits,
+  /// bounded, until it has been handed to zmq.
+  task<void> acknowledge_stop(std::chrono::milliseconds bound);
+  /// Cancels every call being served and waits (bounded) until all have finished.
+  task<void> cancel_serving_calls(std::chrono::milliseconds bound);
 
   // -- sending ---------------------------------------------------------------------
   /// Encodes and queues one message to `peer`; false if it could not be queued.
@@ -110,6 +135,14 @@ class ActorCore {
   Nursery* service_ = nullptr;  // set while serve() runs
   // Outstanding connect() handshakes, by the dealer's address (Welcome arrives there).
   std::map<transport::Socket*, PendingCall*> handshakes_;
+  std::multimap<std::string, std::pair<std::uint64_t, std::function<void(const std::string&)>>> loss_listeners_;
+  std::uint64_t next_listener_ = 0;
+  std::map<std::string, PendingCall*> expected_children_;  // parent: uid -> boot waiter
+  std::map<std::string, PendingCall*> expected_stop_acks_; // parent: uid -> CancelAck waiter
+  PendingCall* spawn_waiter_ = nullptr;                    // child: waiting for Spawn
+  std::unique_ptr<PendingCall> stop_request_;              // set once Cancel(0) arrived
+  std::string stop_requester_;                             // uid to send CancelAck to
+  std::uint64_t stop_request_msg_ = 0;
 };
 
 /// "where: what" for logs, from any exception.

@@ -73,6 +73,12 @@ task<transport::InboundMessage> ActorCore::call(const std::string& peer_uid, std
       co_await move_on_after(self.options_.cancel_ack_timeout, wait_for_outcome(p));
     }(*this, peer_uid, call_id, pending));
     forget();
+    // The callee's own error, if it arrived meanwhile, says more than our cancellation.
+    if (pending.reply && pending.reply->envelope().body_type() == wire::Body::Error) {
+      auto details = decode_error(*pending.reply->envelope().body_as_Error());
+      details.relay_path.push_back(identity_);
+      std::rethrow_exception(make_remote_error(std::move(details)));
+    }
     if (cancelled) std::rethrow_exception(cancelled);
     throw Timeout(fmt::format("call '{}' to {} timed out after {} ms", function, callee.display(),
                               options.timeout->count()));

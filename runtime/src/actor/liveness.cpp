@@ -48,6 +48,26 @@ void ActorCore::lose_peer(const std::string& uid, const std::string& why) {
   }
   for (auto& [id, serving] : peer->serving) serving.cancel();
   if (peer->dealer) peer->dealer->close();
+  // Listeners last: they may start teardown that looks the peer up (it is gone now).
+  auto [first, last] = loss_listeners_.equal_range(uid);
+  std::vector<std::function<void(const std::string&)>> listeners;
+  for (auto it = first; it != last; ++it) listeners.push_back(std::move(it->second.second));
+  loss_listeners_.erase(first, last);
+  for (auto& listener : listeners) listener(why);
+}
+
+std::uint64_t ActorCore::listen_for_loss(const std::string& uid, std::function<void(const std::string&)> listener) {
+  const auto key = ++next_listener_;
+  loss_listeners_.emplace(uid, std::make_pair(key, std::move(listener)));
+  return key;
+}
+
+void ActorCore::unlisten(std::uint64_t key) {
+  for (auto it = loss_listeners_.begin(); it != loss_listeners_.end(); ++it)
+    if (it->second.first == key) {
+      loss_listeners_.erase(it);
+      return;
+    }
 }
 
 }  // namespace tether::detail

@@ -56,7 +56,14 @@ void Nursery::on_child_done(std::list<Child>::iterator child, std::exception_ptr
   children_.erase(child);
   --live_;
   if (error && !is_cancellation(error)) {
-    errors_.push_back(error);
+    // A nested nursery's group joins ours: one flat list of every failure.
+    try {
+      std::rethrow_exception(error);
+    } catch (const ErrorGroup& group) {
+      errors_.insert(errors_.end(), group.errors().begin(), group.errors().end());
+    } catch (...) {
+      errors_.push_back(error);
+    }
     cancel();  // one fails, all are cancelled
   }
   if (live_ == 0) idle_.cancel();

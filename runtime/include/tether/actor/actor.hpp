@@ -32,6 +32,8 @@ namespace tether {
 
 struct ActorOptions {
   std::string name = "actor";
+  /// Fixed uid instead of a random one (a parent assigns its children theirs).
+  std::string uid;
   /// Where the inbox binds. Empty: an ipc:// socket in a private (0700) runtime
   /// directory ($XDG_RUNTIME_DIR/tether or /tmp/tether-<uid>), for a local cluster.
   std::string bind_endpoint;
@@ -73,6 +75,8 @@ class Actor {
   std::size_t serving_calls() const noexcept;
 
  private:
+  friend class ActorNursery;  // spawning and linking children needs the core
+  friend class Program;
   std::unique_ptr<detail::ActorCore> core_;
 };
 

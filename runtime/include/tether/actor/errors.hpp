@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "tether/actor/child_process.hpp"
 #include "tether/actor/identity.hpp"
 #include "tether/wire/protocol.hpp"
 
@@ -68,6 +69,27 @@ class PeerLost : public std::runtime_error {
 
  private:
   ActorIdentity peer_;
+};
+
+/// A child actor's process ended without being asked to (crash, signal, error exit).
+class ActorExited : public std::runtime_error {
+ public:
+  ActorExited(std::string name, pid_t pid, ExitStatus status, const std::string& what)
+      : std::runtime_error(what), name_(std::move(name)), pid_(pid), status_(status) {}
+  const std::string& name() const noexcept { return name_; }
+  pid_t pid() const noexcept { return pid_; }
+  const ExitStatus& status() const noexcept { return status_; }
+
+ private:
+  std::string name_;
+  pid_t pid_;
+  ExitStatus status_;
+};
+
+/// A child actor died or hung before finishing its boot handshake.
+class BootFailed : public ActorExited {
+ public:
+  using ActorExited::ActorExited;
 };
 
 /// Builds the RemoteError subclass that matches `details.kind`.

@@ -5,7 +5,8 @@
 // - open_nursery(body) returns only after the body and every task started in the
 //   nursery have finished: no task outlives its nursery.
 // - A task that fails (anything but cancellation) cancels all its siblings and the body;
-//   once all have finished, open_nursery throws an ErrorGroup holding *every* failure.
+//   once all have finished, open_nursery throws an ErrorGroup holding *every* failure
+//   (a nested nursery's group is flattened into it).
 // - Cancelling the task awaiting open_nursery cancels every task in it, still waits for
 //   all of them (the join is shielded), then rethrows the cancellation (or the
 //   ErrorGroup, if tasks also failed).

@@ -1,0 +1,71 @@
+#pragma once
+// ChildProcess: a process this actor spawned, watched on the loop through a pidfd, so
+// its exit is an event like any other (no SIGCHLD handler, no polling).
+//
+// Lifetime: destroying a ChildProcess that still runs SIGKILLs and reaps it — a
+// process never outlives the object that started it, even on an exception path.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "tether/concurrency/task.hpp"
+
+namespace tether {
+
+/// How a process ended: an exit code, or the signal that killed it.
+struct ExitStatus {
+  int code = -1;   // valid when signal == 0
+  int signal = 0;  // the terminating signal, or 0
+  bool clean() const noexcept { return signal == 0 && code == 0; }
+  /// "exited with code 3", "killed by signal 9 (SIGKILL)".
+  std::string describe() const;
+  static ExitStatus from_wait_status(int status);
+};
+
+struct SpawnSpec {
+  std::string executable;
+  std::vector<std::string> argv;         // argv[0] included
+  std::vector<std::string> extra_env;    // "NAME=value", added to this process's environment
+};
+
+class ChildProcess {
+ public:
+  /// posix_spawn (never fork: a forked live zmq context is undefined behaviour).
+  /// Throws std::system_error when the executable cannot be started.
+  ChildProcess(const boost::asio::any_io_executor& executor, const SpawnSpec& spec);
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  pid_t pid() const noexcept { return pid_; }
+  /// Set once the process has been reaped.
+  const std::optional<ExitStatus>& exit_status() const noexcept { return status_; }
+
+  /// Completes when the process has exited, and reaps it.
+  task<ExitStatus> wait();
+  /// As wait(), but gives up after `timeout` (the process keeps running).
+  task<std::optional<ExitStatus>> wait_for(std::chrono::milliseconds timeout);
+  void signal(int sig) noexcept;
+  /// Calls `callback` (on the loop) once the process has exited, unless `alive` went
+  /// false first — the caller's way to retract it before its captures die.
+  void notify_on_exit(std::shared_ptr<bool> alive, std::function<void()> callback);
+
+  struct Watch;
+
+ private:
+  bool try_reap() noexcept;
+
+  pid_t pid_ = -1;
+  std::unique_ptr<Watch> watch_;
+  std::optional<ExitStatus> status_;
+};
+
+}  // namespace tether

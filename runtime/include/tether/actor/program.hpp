@@ -1,0 +1,60 @@
+#pragma once
+// Program: main() of an actor program. The same executable runs as the root actor or,
+// re-executed by an ActorNursery, as a child actor serving its exposed functions.
+//
+//   int main(int argc, char** argv) {
+//     tether::Program program(argc, argv);
+//     program.expose<AddArgs>("add", add);
+//     return program.run_root("app", app);   // a child re-enters here and serves
+//   }
+//
+// SIGINT/SIGTERM to the root cancels `main`, which tears the whole tree down.
+// A child stops (cancelling what it serves, and so its own children) when its parent
+// asks, when its parent is lost, or on SIGTERM/SIGINT; PR_SET_PDEATHSIG delivers
+// SIGTERM if the parent process dies.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "tether/actor/actor.hpp"
+#include "tether/actor/functions.hpp"
+
+namespace tether {
+
+class Program {
+ public:
+  Program(int argc, char** argv);
+
+  template <class Args, class Fn>
+  Program& expose(std::string name, Fn fn) {
+    functions_.expose<Args>(std::move(name), std::move(fn));
+    return *this;
+  }
+  Functions& functions() noexcept { return functions_; }
+
+  /// True when this process was started as a child actor.
+  bool is_child() const noexcept { return !parent_endpoint_.empty(); }
+  /// The arguments that are not tether's own.
+  const std::vector<std::string>& args() const noexcept { return args_; }
+
+  /// Runs `main(actor)` as the root actor named `name` — or, in a child, serves until
+  /// stopped. Returns the process exit code: 0 on success, 1 on an error (printed),
+  /// 130 after SIGINT.
+  int run_root(std::string name, std::function<task<void>(Actor&)> main, ActorOptions options = {});
+
+  /// Marker arguments a parent passes to its children.
+  static constexpr const char* kChildFlag = "--tether-child";
+
+ private:
+  int run_child(ActorOptions options);
+
+  Functions functions_;
+  std::vector<std::string> args_;
+  std::string parent_endpoint_;
+  std::string child_uid_;
+  std::string child_name_;
+  long parent_pid_ = 0;
+};
+
+}  // namespace tether

@@ -1,0 +1,218 @@
+#include "tether/actor/actor_nursery.hpp"
+
+#include <signal.h>
+
+#include <filesystem>
+
+#include <fmt/core.h>
+
+#include "actor_core.hpp"
+#include "tether/actor/program.hpp"
+#include "tether/base/log.hpp"
+
+namespace tether {
+
+namespace asio = boost::asio;
+
+struct ActorNursery::Child {
+  std::string name;
+  std::string uid;
+  SpawnOptions options;
+  std::unique_ptr<ChildProcess> process;
+  TaskHandle supervisor;
+  bool stop_requested = false;
+  bool link_lost = false;
+  bool exit_reported = false;
+  void report_exit(const ExitStatus& status) {
+    if (exit_reported) return;
+    exit_reported = true;
+    if (options.on_exit) options.on_exit(status);
+  }
+};
+
+namespace {
+
+task<void> wait_until_done(detail::PendingCall& pending) {
+  while (!pending.done()) co_await pending.wake.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+SpawnSpec spawn_spec(const detail::ActorCore& core, const std::string& name, const std::string& uid,
+                     const SpawnOptions& options) {
+  SpawnSpec spec;
+  spec.executable = options.executable.empty() ? std::filesystem::read_symlink("/proc/self/exe").string()
+                                               : options.executable;
+  spec.argv = {spec.executable, Program::kChildFlag, "--tether-parent=" + core.endpoint_,
+               "--tether-parent-pid=" + std::to_string(::getpid()), "--tether-uid=" + uid,
+               "--tether-name=" + name};
+  spec.argv.insert(spec.argv.end(), options.extra_args.begin(), options.extra_args.end());
+  spec.extra_env = options.env;
+  if (!options.log_level.empty()) spec.extra_env.push_back("TETHER_LOG=" + options.log_level);
+  return spec;
+}
+
+}  // namespace
+
+ActorNursery::ActorNursery(Actor& actor) : actor_(actor) {}
+ActorNursery::~ActorNursery() = default;  // every child was reaped by the join
+
+task<Portal> ActorNursery::start_actor(std::string name, SpawnOptions options) {
+  if (!tasks_) throw std::logic_error("start_actor outside open_actor_nursery");
+  detail::ActorCore& core = *actor_.core_;
+  const std::string uid = make_identity(name).uid;
+  detail::PendingCall boot(core.executor_);
+  core.expect_child(uid, boot);
+  auto process = std::make_unique<ChildProcess>(core.executor_, spawn_spec(core, name, uid, options));
+  const pid_t pid = process->pid();
+  log::info("actor {}: started child '{}' (pid {})", core.identity_.display(), name, pid);
+
+  // Boot: the SpawnAck, the process exiting, or the boot timeout — whichever is first.
+  auto watching = std::make_shared<bool>(true);
+  bool exited_during_boot = false;
+  process->notify_on_exit(watching, [&boot, &exited_during_boot] {
+    exited_during_boot = true;
+    if (!boot.done()) {
+      boot.failure = std::make_exception_ptr(std::runtime_error("exited during boot"));
+      boot.complete();
+    }
+  });
+  std::exception_ptr interrupted;
+  bool finished = false;
+  try {
+    finished = co_await move_on_after(options.boot_timeout, wait_until_done(boot));
+  } catch (...) {
+    interrupted = std::current_exception();
+  }
+  *watching = false;  // retract the exit callback before `boot` goes away
+  core.forget_child(uid);
+  if (interrupted || !finished || exited_during_boot || boot.failure) {
+    if (!exited_during_boot) process->signal(SIGKILL);
+    if (interrupted) co_await allow_cleanup();
+    const ExitStatus status = co_await shielded(process->wait());
+    const std::string why = exited_during_boot
+                                ? fmt::format("child '{}' (pid {}) {} during boot", name, pid, status.describe())
+                                : fmt::format("child '{}' (pid {}) did not finish booting within {} ms", name, pid,
+                                              options.boot_timeout.count());
+    if (options.on_exit) options.on_exit(status);
+    if (interrupted) std::rethrow_exception(interrupted);
+    throw BootFailed(name, pid, status, why);
+  }
+
+  detail::Peer* peer = core.find_peer(uid);
+  ActorIdentity identity = peer ? peer->identity : ActorIdentity{uid, name, 0};
+  auto& child = children_.emplace_back(Child{name, uid, std::move(options), std::move(process), {}, false, false, false});
+  child.supervisor = tasks_->start_cancellable(supervise(child));
+  co_return Portal(core, identity);
+}
+
+task<void> ActorNursery::supervise(Child& child) {
+  detail::ActorCore& core = *actor_.core_;
+  // A lost link (no heartbeats) means the child is hung or cut off: kill it, so its
+  // exit is what we report and nothing is left behind.
+  const auto listener = core.listen_for_loss(child.uid, [&child](const std::string&) {
+    child.link_lost = true;
+    child.process->signal(SIGKILL);
+  });
+  std::exception_ptr cancelled;
+  ExitStatus status;
+  try {
+    status = co_await child.process->wait();
+  } catch (...) {
+    cancelled = std::current_exception();
+  }
+  core.unlisten(listener);
+  if (cancelled) {
+    co_await allow_cleanup();
+    co_await shielded(teardown(child));
+    std::rethrow_exception(cancelled);
+  }
+  child.report_exit(status);
+  // Whoever still waits on it learns now, not at the next heartbeat timeout.
+  core.lose_peer(child.uid, "its process " + status.describe());
+  if (child.stop_requested || status.clean()) co_return;
+  throw ActorExited(child.name, child.process->pid(), status,
+                    fmt::format("child '{}' (pid {}) {}{}", child.name, child.process->pid(), status.describe(),
+                                child.link_lost ? " after its link was lost" : ""));
+}
+
+task<void> ActorNursery::teardown(Child& child) {
+  if (child.process->exit_status()) co_return;
+  child.stop_requested = true;
+  detail::ActorCore& core = *actor_.core_;
+  // 1. Ask: the child cancels its own subtree, acknowledges, and exits. Its CancelAck
+  // follows every earlier reply on the connection, so once it is here nothing the
+  // child said is lost; an exit ends the wait too.
+  if (detail::Peer* peer = core.find_peer(child.uid)) {
+    detail::PendingCall ack(core.executor_);
+    core.expect_stop_ack(child.uid, &ack);
+    auto watching = std::make_shared<bool>(true);
+    child.process->notify_on_exit(watching, [&ack] {
+      if (!ack.done()) {
+        ack.failure = std::make_exception_ptr(std::runtime_error("exited"));
+        ack.complete();
+      }
+    });
+    core.send(*peer, {.msg_id = ++core.next_msg_id_, .call_id = 0}, [](flatbuffers::FlatBufferBuilder& b) {
+      return wire::CreateCancel(b, b.CreateString("stopped by its parent"));
+    }, transport::Priority::control);
+    (void)co_await move_on_after(child.options.cancel_grace, wait_until_done(ack));
+    *watching = false;
+    core.expect_stop_ack(child.uid, nullptr);
+  }
+  auto status = co_await child.process->wait_for(child.options.cancel_grace);
+  if (!status) {
+    // 2. Insist.
+    log::warn("actor {}: child '{}' (pid {}) ignored Cancel for {} ms; sending SIGTERM", core.identity_.display(),
+              child.name, child.process->pid(), child.options.cancel_grace.count());
+    child.process->signal(SIGTERM);
+    status = co_await child.process->wait_for(child.options.term_grace);
+  }
+  if (!status) {
+    // 3. Force: SIGKILL cannot be ignored, so this wait ends.
+    log::warn("actor {}: child '{}' (pid {}) survived SIGTERM for {} ms; sending SIGKILL", core.identity_.display(),
+              child.name, child.process->pid(), child.options.term_grace.count());
+    child.process->signal(SIGKILL);
+    status = co_await child.process->wait();
+  }
+  child.report_exit(*status);
+  core.lose_peer(child.uid, "stopped by its parent");
+}
+
+task<void> ActorNursery::stop_actor(const std::string& uid) {
+  for (auto& child : children_) {
+    if (child.uid != uid) continue;
+    co_await teardown(child);
+    child.supervisor.cancel();  // it sees the exit and, since we asked, ends quietly
+    co_return;
+  }
+}
+
+void ActorNursery::start_soon(task<void> work) {
+  if (!work_) throw std::logic_error("start_soon outside open_actor_nursery");
+  work_->start_soon(std::move(work));
+}
+
+void ActorNursery::cancel() {
+  if (work_) work_->cancel();
+  if (tasks_) tasks_->cancel();
+}
+
+std::size_t ActorNursery::running_children() const noexcept {
+  std::size_t n = 0;
+  for (const auto& c : children_) n += c.process->exit_status() ? 0 : 1;
+  return n;
+}
+
+task<void> open_actor_nursery(Actor& actor, std::function<task<void>(ActorNursery&)> body) {
+  ActorNursery nursery(actor);  // outlives both nurseries below, so supervisors may use it
+  co_await open_nursery([&](Nursery& supervisors) -> task<void> {
+    // The body and its tasks run to the end, as in any nursery; a failing child
+    // cancels them through the outer nursery.
+    co_await open_nursery([&](Nursery& work) -> task<void> {
+      nursery.attach(supervisors, work);
+      co_await body(nursery);
+    });
+    supervisors.cancel();  // all done: stop the children still running
+  });
+}
+
+}  // namespace tether

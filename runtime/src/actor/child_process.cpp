@@ -1,0 +1,120 @@
+#include "tether/actor/child_process.hpp"
+
+#include <signal.h>
+#include <spawn.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <system_error>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/core.h>
+
+#include "tether/concurrency/cancel_scope.hpp"
+
+extern char** environ;
+
+namespace tether {
+
+struct ChildProcess::Watch {
+  explicit Watch(const boost::asio::any_io_executor& ex) : pidfd(ex) {}
+  boost::asio::posix::stream_descriptor pidfd;  // readable once the process exits
+};
+
+std::string ExitStatus::describe() const {
+  if (signal != 0) {
+    const char* name = sigabbrev_np(signal);
+    return fmt::format("killed by signal {} (SIG{})", signal, name ? name : "?");
+  }
+  return fmt::format("exited with code {}", code);
+}
+
+ExitStatus ExitStatus::from_wait_status(int status) {
+  if (WIFSIGNALED(status)) return {-1, WTERMSIG(status)};
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0};
+}
+
+ChildProcess::ChildProcess(const boost::asio::any_io_executor& executor, const SpawnSpec& spec)
+    : watch_(std::make_unique<Watch>(executor)) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) env.emplace_back(*e);
+  env.insert(env.end(), spec.extra_env.begin(), spec.extra_env.end());
+  std::vector<char*> argv, envp;
+  for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  // The child starts with default signal dispositions and an empty mask, whatever
+  // this process (say, a test runner) blocked or ignored.
+  sigset_t all, none;
+  sigfillset(&all);
+  sigemptyset(&none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  const int rc = ::posix_spawn(&pid_, spec.executable.c_str(), nullptr, &attr, argv.data(), envp.data());
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) throw std::system_error(rc, std::generic_category(), "cannot start " + spec.executable);
+
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
+  if (pidfd < 0) {
+    const int err = errno;
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    throw std::system_error(err, std::generic_category(), "pidfd_open");
+  }
+  watch_->pidfd.assign(pidfd);
+}
+
+ChildProcess::~ChildProcess() {
+  if (!status_ && pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    if (::waitpid(pid_, &status, 0) == pid_) status_ = ExitStatus::from_wait_status(status);
+  }
+}
+
+bool ChildProcess::try_reap() noexcept {
+  if (status_) return true;
+  int status = 0;
+  if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
+  status_ = ExitStatus::from_wait_status(status);
+  watch_->pidfd.close();
+  return true;
+}
+
+task<ExitStatus> ChildProcess::wait() {
+  while (!try_reap())
+    co_await watch_->pidfd.async_wait(boost::asio::posix::descriptor_base::wait_read, boost::asio::use_awaitable);
+  co_return *status_;
+}
+
+task<std::optional<ExitStatus>> ChildProcess::wait_for(std::chrono::milliseconds timeout) {
+  auto status = co_await move_on_after(timeout, wait());
+  co_return status;
+}
+
+void ChildProcess::notify_on_exit(std::shared_ptr<bool> alive, std::function<void()> callback) {
+  if (status_) {
+    if (*alive) callback();
+    return;
+  }
+  watch_->pidfd.async_wait(boost::asio::posix::descriptor_base::wait_read,
+                           [alive = std::move(alive), callback = std::move(callback)](boost::system::error_code ec) {
+                             if (!ec && *alive) callback();
+                           });
+}
+
+void ChildProcess::signal(int sig) noexcept {
+  if (!status_ && pid_ > 0) ::kill(pid_, sig);
+}
+
+}  // namespace tether

@@ -1,0 +1,117 @@
+// Parent and child: the boot handshake (Hello, Welcome, Spawn, SpawnAck) and the
+// actor-wide stop (Cancel with call id 0, answered with CancelAck once the subtree is gone).
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/core.h>
+
+#include "actor_core.hpp"
+#include "tether/base/log.hpp"
+
+namespace tether::detail {
+
+namespace asio = boost::asio;
+
+namespace {
+task<void> wait_until_done(PendingCall& pending) {
+  while (!pending.done()) co_await pending.wake.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+}  // namespace
+
+void ActorCore::expect_child(const std::string& uid, PendingCall& boot) { expected_children_[uid] = &boot; }
+
+void ActorCore::forget_child(const std::string& uid) { expected_children_.erase(uid); }
+
+void ActorCore::expect_stop_ack(const std::string& uid, PendingCall* ack) {
+  if (ack)
+    expected_stop_acks_[uid] = ack;
+  else
+    expected_stop_acks_.erase(uid);
+}
+
+void ActorCore::on_spawn_ack(Peer& peer, transport::InboundMessage message) {
+  auto it = expected_children_.find(peer.identity.uid);
+  if (it == expected_children_.end() || it->second->done()) return;
+  it->second->reply.emplace(std::move(message));
+  it->second->complete();
+}
+
+task<Portal> ActorCore::boot_as_child(const std::string& parent_endpoint, std::chrono::milliseconds timeout) {
+  // Armed before connecting: the Spawn may arrive right behind the Welcome.
+  PendingCall spawn(executor_);
+  spawn_waiter_ = &spawn;
+  std::exception_ptr failed;
+  std::optional<Portal> parent;
+  try {
+    parent.emplace(co_await connect(parent_endpoint));
+    if (!co_await move_on_after(timeout, wait_until_done(spawn)))
+      throw PeerLost(parent->peer(), fmt::format("no spawn spec within {} ms", timeout.count()));
+  } catch (...) {
+    failed = std::current_exception();
+  }
+  spawn_waiter_ = nullptr;
+  if (failed) std::rethrow_exception(failed);
+  // A lost parent stops this actor: the caller's wait_for_stop_request() returns.
+  listen_for_loss(parent->peer().uid, [this](const std::string& why) {
+    log::warn("actor {}: parent lost ({}); stopping", identity_.display(), why);
+    if (!stop_request_) stop_request_ = std::make_unique<PendingCall>(executor_);
+    if (!stop_request_->done()) {
+      stop_request_->failure = std::make_exception_ptr(PeerLost({}, "parent lost: " + why));
+      stop_request_->complete();
+    }
+  });
+  co_return std::move(*parent);
+}
+
+void ActorCore::on_spawn(Peer& peer, transport::InboundMessage message) {
+  const std::uint64_t in_reply_to = message.envelope().msg_id();
+  if (!spawn_waiter_ || spawn_waiter_->done()) return;  // not booting: a stray Spawn
+  spawn_waiter_->reply.emplace(std::move(message));
+  spawn_waiter_->complete();
+  send(peer, {.msg_id = ++next_msg_id_, .in_reply_to = in_reply_to}, [&](flatbuffers::FlatBufferBuilder& b) {
+    auto child = wire::Encoder::actor_id(b, identity_.ref());
+    return wire::CreateSpawnAck(b, child, static_cast<std::uint32_t>(::getpid()));
+  }, transport::Priority::control);
+}
+
+task<void> ActorCore::wait_for_stop_request() {
+  if (!stop_request_) stop_request_ = std::make_unique<PendingCall>(executor_);
+  co_await wait_until_done(*stop_request_);
+}
+
+void ActorCore::on_actor_cancel(Peer& peer, const wire::Envelope& envelope) {
+  if (!stop_request_) stop_request_ = std::make_unique<PendingCall>(executor_);
+  if (stop_request_->done()) return;
+  stop_requester_ = peer.identity.uid;
+  stop_request_msg_ = envelope.msg_id();
+  log::info("actor {}: stop requested by {}", identity_.display(), peer.identity.display());
+  stop_request_->failure = std::make_exception_ptr(std::runtime_error("stop requested"));
+  stop_request_->complete();
+}
+
+void ActorCore::on_actor_cancel_signal() {
+  if (!stop_request_) stop_request_ = std::make_unique<PendingCall>(executor_);
+  if (stop_request_->done()) return;
+  stop_request_->failure = std::make_exception_ptr(std::runtime_error("stop requested by a signal"));
+  stop_request_->complete();
+}
+
+task<void> ActorCore::acknowledge_stop(std::chrono::milliseconds bound) {
+  Peer* requester = stop_requester_.empty() ? nullptr : find_peer(stop_requester_);
+  if (!requester) co_return;
+  send(*requester, {.msg_id = ++next_msg_id_, .in_reply_to = stop_request_msg_},
+       [](flatbuffers::FlatBufferBuilder& b) { return wire::CreateCancelAck(b); }, transport::Priority::control);
+  (void)co_await requester->socket->flush(bound);
+}
+
+task<void> ActorCore::cancel_serving_calls(std::chrono::milliseconds bound) {
+  for (auto& [uid, peer] : peers_)
+    for (auto& [id, serving] : peer->serving) serving.cancel();
+  asio::steady_timer tick(executor_);
+  const auto deadline = Clock::now() + bound;
+  while (serving_count_ > 0 && Clock::now() < deadline) {
+    tick.expires_after(std::chrono::milliseconds(1));
+    co_await tick.async_wait(asio::use_awaitable);
+  }
+}
+
+}  // namespace tether::detail

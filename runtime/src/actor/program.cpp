@@ -1,0 +1,143 @@
+#include "tether/actor/program.hpp"
+
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <zmq.hpp>
+
+#include "actor_core.hpp"
+#include "tether/base/log.hpp"
+
+namespace tether {
+
+namespace asio = boost::asio;
+
+namespace {
+
+bool take(std::string_view arg, std::string_view key, std::string& out) {
+  if (arg.rfind(key, 0) != 0) return false;
+  out = std::string(arg.substr(key.size()));
+  return true;
+}
+
+/// Prints a failure the way a user needs it: every error of a group, with origins.
+void report(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const ErrorGroup& group) {
+    std::fprintf(stderr, "tether: %zu error(s):\n", group.size());
+    for (const auto& e : group.errors()) {
+      std::fprintf(stderr, "  - %s\n", describe(e).c_str());
+      try {
+        std::rethrow_exception(e);
+      } catch (const RemoteError& remote) {
+        if (!remote.trace().empty()) std::fprintf(stderr, "    %s\n", remote.trace().c_str());
+      } catch (...) {
+      }
+    }
+  } catch (...) {
+    std::fprintf(stderr, "tether: %s\n", describe(error).c_str());
+  }
+}
+
+}  // namespace
+
+Program::Program(int argc, char** argv) {
+  std::string pid;
+  bool child = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a == kChildFlag) child = true;
+    else if (take(a, "--tether-parent=", parent_endpoint_) || take(a, "--tether-uid=", child_uid_) ||
+             take(a, "--tether-name=", child_name_) || take(a, "--tether-parent-pid=", pid)) {
+    } else {
+      args_.emplace_back(a);
+    }
+  }
+  if (!child) parent_endpoint_.clear();
+  if (!pid.empty()) parent_pid_ = std::stol(pid);
+}
+
+int Program::run_root(std::string name, std::function<task<void>(Actor&)> main, ActorOptions options) {
+  if (is_child()) return run_child(std::move(options));
+
+  options.name = std::move(name);
+  asio::io_context io{1};
+  zmq::context_t context;
+  Actor actor(io.get_executor(), context, functions_, options);
+  log::set_identity(actor.identity().name, actor.identity().uid);
+
+  // SIGINT/SIGTERM cancel main; its actor nurseries then tear the tree down.
+  asio::cancellation_signal stop;
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  int signalled = 0;
+  signals.async_wait([&](boost::system::error_code ec, int sig) {
+    if (ec) return;
+    signalled = sig;
+    log::info("actor {}: {} received; cancelling", actor.identity().display(), sig == SIGINT ? "SIGINT" : "SIGTERM");
+    stop.emit(asio::cancellation_type::terminal);
+  });
+
+  std::exception_ptr failure;
+  asio::co_spawn(io, actor.run(main(actor)), asio::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr e) {
+                   failure = e;
+                   io.stop();  // the socket pumps would keep the loop alive until the Actor closes them
+                 }));
+  io.run();
+  if (signalled) return 128 + signalled;
+  if (failure) {
+    report(failure);
+    return 1;
+  }
+  return 0;
+}
+
+int Program::run_child(ActorOptions options) {
+  // If the parent process dies, the kernel tells us at once.
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (parent_pid_ != 0 && ::getppid() != parent_pid_) return 2;  // it died before prctl
+
+  options.name = child_name_;
+  options.uid = child_uid_;
+  asio::io_context io{1};
+  zmq::context_t context;
+  Actor actor(io.get_executor(), context, functions_, options);
+  log::set_identity(actor.identity().name, actor.identity().uid);
+  detail::ActorCore& core = *actor.core_;
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code ec, int) {
+    if (ec) return;
+    // Same path as a stop request from the parent: cancel what we serve, then exit.
+    core.on_actor_cancel_signal();
+  });
+
+  int exit_code = 0;
+  asio::co_spawn(io, actor.run([&]() -> task<void> {
+    (void)co_await core.boot_as_child(parent_endpoint_, options.connect_timeout);
+    co_await core.wait_for_stop_request();
+    // Our subtree lives in the calls we serve (their actor nurseries): cancel them and
+    // wait, bounded, so grandchildren are reaped before we report back.
+    co_await core.cancel_serving_calls(options.cancel_ack_timeout);
+    co_await core.acknowledge_stop(options.cancel_ack_timeout);
+    if (core.stop_requester_.empty()) exit_code = 3;  // parent lost or signalled
+  }()), [&](std::exception_ptr e) {
+    if (e) {
+      log::error("actor {}: {}", actor.identity().display(), describe(e));
+      exit_code = 1;
+    }
+    io.stop();
+  });
+  io.run();
+  return exit_code;
+}
+
+}  // namespace tether
