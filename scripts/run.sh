@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The main job. Until the actor runtime lands (issues 3-4), this builds the release
-# preset and runs the transport benchmark: tether's transport against raw ZeroMQ,
-# measured in the same run. Usage: scripts/run.sh [--quick]
+# The main job: a local tree of actor processes doing real work (examples/prime_tree:
+# root -> coordinator -> counters counting primes), each actor printing what it does,
+# then the tree's clean shutdown. Extra arguments go to the example
+# (e.g. --limit 5000000 --workers 4).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/ensure-deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release -j "$(nproc)" --target transport_bench
-build/release/bench/transport_bench "$@"
+cmake --build --preset release -j "$(nproc)" --target prime_tree
+build/release/examples/prime_tree "$@"

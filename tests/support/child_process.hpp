@@ -8,6 +8,9 @@
 #include <vector>
 
 #include <sys/types.h>
+#include <unistd.h>
+
+#include "tether/actor/process_table.hpp"
 
 namespace tether::test {
 
@@ -37,14 +40,10 @@ class ChildProcess {
 /// The test binary itself, for re-executing in a role.
 std::string self_executable();
 
-/// Pids whose parent is `parent` (default: this process), from /proc.
-std::vector<pid_t> live_children(pid_t parent = 0);
-
-/// Every live (non-zombie) process below `root`, at any depth.
-std::vector<pid_t> live_descendants(pid_t root);
-
-/// True while `pid` exists and is not a zombie.
-bool process_running(pid_t pid);
+/// Live children of this process.
+inline std::vector<pid_t> live_children() { return tether::live_children(::getpid()); }
+using tether::live_descendants;
+using tether::process_running;
 
 /// Reaps zombies of this process (orphans re-parented to us as subreaper).
 void reap_zombies();

@@ -121,7 +121,8 @@ int Program::run_child(ActorOptions options) {
   });
 
   int exit_code = 0;
-  asio::co_spawn(io, actor.run([&]() -> task<void> {
+  // A named closure: it must outlive the coroutine that reads its captures.
+  auto child_main = [&]() -> task<void> {
     (void)co_await core.boot_as_child(parent_endpoint_, options.connect_timeout);
     co_await core.wait_for_stop_request();
     // Our subtree lives in the calls we serve (their actor nurseries): cancel them and
@@ -129,7 +130,8 @@ int Program::run_child(ActorOptions options) {
     co_await core.cancel_serving_calls(options.cancel_ack_timeout);
     co_await core.acknowledge_stop(options.cancel_ack_timeout);
     if (core.stop_requester_.empty()) exit_code = 3;  // parent lost or signalled
-  }()), [&](std::exception_ptr e) {
+  };
+  asio::co_spawn(io, actor.run(child_main()), [&](std::exception_ptr e) {
     if (e) {
       log::error("actor {}: {}", actor.identity().display(), describe(e));
       exit_code = 1;

@@ -47,11 +47,18 @@ class ActorNursery {
   ActorNursery& operator=(const ActorNursery&) = delete;
 
   /// Spawns a long-lived child actor and returns a Portal to it once it has booted.
-  task<Portal> start_actor(std::string name, SpawnOptions options = {});
+  task<Portal> start_actor(std::string name, SpawnOptions options);
+  // Overloads, not default arguments: g++ 12 destroys a coroutine's defaulted
+  // non-trivial argument twice; a plain function building it is safe.
+  task<Portal> start_actor(std::string name) { return start_actor(std::move(name), SpawnOptions()); }
 
   /// Spawns a child, calls `function(args)` in it, stops it, and returns the result.
   template <class Result, class Args>
-  task<Result> run_in_actor(std::string name, std::string function, Args args, SpawnOptions options = {}) {
+  task<Result> run_in_actor(std::string name, std::string function, Args args) {
+    return run_in_actor<Result>(std::move(name), std::move(function), std::move(args), SpawnOptions());
+  }
+  template <class Result, class Args>
+  task<Result> run_in_actor(std::string name, std::string function, Args args, SpawnOptions options) {
     Portal child = co_await start_actor(std::move(name), std::move(options));
     Result result = co_await child.call<Result>(function, args);
     co_await stop_actor(child.peer().uid);

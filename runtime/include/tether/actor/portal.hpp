@@ -28,6 +28,8 @@ namespace detail {
 class ActorCore;
 }
 
+/// Keep this trivially destructible: it is a defaulted coroutine argument, and g++ 12
+/// destroys those twice.
 struct CallOptions {
   /// Bound on the whole call; the callee also sees it as Call::deadline().
   std::optional<std::chrono::milliseconds> timeout;

@@ -1,0 +1,20 @@
+#pragma once
+// Reading the process table (/proc): which processes live below a pid. How tests and
+// benchmarks prove that no actor outlived its scope, and what `tether ps` builds on.
+
+#include <sys/types.h>
+
+#include <vector>
+
+namespace tether {
+
+/// Live (non-zombie) processes whose parent is `parent`.
+std::vector<pid_t> live_children(pid_t parent);
+
+/// Every live (non-zombie) process below `root`, at any depth.
+std::vector<pid_t> live_descendants(pid_t root);
+
+/// True while `pid` exists and is not a zombie.
+bool process_running(pid_t pid);
+
+}  // namespace tether

@@ -1,0 +1,36 @@
+// Examples are documentation that cannot rot: each runs here as a user would run it.
+#include <array>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "child_process.hpp"
+
+namespace tether::test {
+namespace {
+
+/// Runs a command, returning its exit status and stdout.
+std::pair<int, std::string> run(const std::string& command) {
+  std::string output;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) return {-1, ""};
+  std::array<char, 512> chunk;
+  while (std::fgets(chunk.data(), chunk.size(), pipe)) output += chunk.data();
+  return {::pclose(pipe), output};
+}
+
+TEST(Examples, PrimeTreeCountsWithATreeOfActorsAndShutsDownCleanly) {
+  const auto [status, output] = run(std::string(TETHER_EXAMPLES_DIR) + "/prime_tree --limit 200000 --workers 3 2>&1");
+  EXPECT_EQ(status, 0) << output;
+  EXPECT_NE(output.find("primes below 200000: 17984"), std::string::npos) << output;  // pi(200000)
+  for (const char* actor : {"coordinator", "counter-1", "counter-2", "counter-3"})
+    EXPECT_NE(output.find(actor), std::string::npos) << actor << " never spoke:\n" << output;
+  EXPECT_NE(output.find("tree shut down cleanly"), std::string::npos) << output;
+  reap_zombies();
+  EXPECT_TRUE(live_descendants(::getpid()).empty());
+}
+
+}  // namespace
+}  // namespace tether::test
