@@ -103,6 +103,19 @@ TEST_F(ActorNurseries, AStartedActorServesCallsAndIsReapedWhenTheNurseryEnds) {
   EXPECT_FALSE(process_running(child_pid));
 }
 
+TEST_F(ActorNurseries, SpawnOptionsChooseTheChildsEndpoint) {
+  std::string endpoint;
+  as_actor([&]() -> task<void> {
+    co_await open_actor_nursery(me, [&](ActorNursery& an) -> task<void> {
+      SpawnOptions options = test_spawn_options();
+      options.bind_endpoint = "tcp://127.0.0.1:*";
+      Portal child = co_await an.start_actor("on-tcp", options);
+      endpoint = (co_await child.call<TextT>("endpoint", add_args(0, 0))).text;
+    });
+  });
+  EXPECT_EQ(endpoint.rfind("tcp://127.0.0.1:", 0), 0u) << endpoint;
+}
+
 TEST_F(ActorNurseries, RunInActorReturnsTheResultAndTheChildExits) {
   std::optional<ExitStatus> exit;
   as_actor([&]() -> task<void> {

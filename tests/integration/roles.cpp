@@ -137,6 +137,11 @@ int run_test_child(int argc, char** argv) {
     });
     co_return SumT{};
   });
+  program.expose<AddArgs>("endpoint", [](Call& call, const AddArgs&) -> task<TextT> {
+    TextT t;
+    t.text = call.actor().endpoint();
+    co_return t;
+  });
   program.expose<AddArgs>("pid", [](Call&, const AddArgs&) -> task<SumT> {
     SumT s;
     s.value = ::getpid();

@@ -143,6 +143,7 @@ class ActorCore {
   std::unique_ptr<PendingCall> stop_request_;              // set once Cancel(0) arrived
   std::string stop_requester_;                             // uid to send CancelAck to
   std::uint64_t stop_request_msg_ = 0;
+  PendingCall* serving_drained_ = nullptr;                 // completed when serving_count_ hits 0
 };
 
 /// "where: what" for logs, from any exception.

@@ -44,6 +44,7 @@ SpawnSpec spawn_spec(const detail::ActorCore& core, const std::string& name, con
   spec.argv = {spec.executable, Program::kChildFlag, "--tether-parent=" + core.endpoint_,
                "--tether-parent-pid=" + std::to_string(::getpid()), "--tether-uid=" + uid,
                "--tether-name=" + name};
+  if (!options.bind_endpoint.empty()) spec.argv.push_back("--tether-bind=" + options.bind_endpoint);
   spec.argv.insert(spec.argv.end(), options.extra_args.begin(), options.extra_args.end());
   spec.extra_env = options.env;
   if (!options.log_level.empty()) spec.extra_env.push_back("TETHER_LOG=" + options.log_level);

@@ -104,14 +104,16 @@ task<void> ActorCore::acknowledge_stop(std::chrono::milliseconds bound) {
 }
 
 task<void> ActorCore::cancel_serving_calls(std::chrono::milliseconds bound) {
+  if (serving_count_ == 0) co_return;
+  PendingCall drained(executor_);
+  serving_drained_ = &drained;
+  struct Reset {  // even if this wait is itself cancelled
+    PendingCall*& slot;
+    ~Reset() { slot = nullptr; }
+  } reset{serving_drained_};
   for (auto& [uid, peer] : peers_)
     for (auto& [id, serving] : peer->serving) serving.cancel();
-  asio::steady_timer tick(executor_);
-  const auto deadline = Clock::now() + bound;
-  while (serving_count_ > 0 && Clock::now() < deadline) {
-    tick.expires_after(std::chrono::milliseconds(1));
-    co_await tick.async_wait(asio::use_awaitable);
-  }
+  (void)co_await move_on_after(bound, wait_until_done(drained));
 }
 
 }  // namespace tether::detail

@@ -57,7 +57,8 @@ Program::Program(int argc, char** argv) {
     const std::string_view a = argv[i];
     if (a == kChildFlag) child = true;
     else if (take(a, "--tether-parent=", parent_endpoint_) || take(a, "--tether-uid=", child_uid_) ||
-             take(a, "--tether-name=", child_name_) || take(a, "--tether-parent-pid=", pid)) {
+             take(a, "--tether-name=", child_name_) || take(a, "--tether-parent-pid=", pid) ||
+             take(a, "--tether-bind=", child_bind_)) {
     } else {
       args_.emplace_back(a);
     }
@@ -107,6 +108,7 @@ int Program::run_child(ActorOptions options) {
 
   options.name = child_name_;
   options.uid = child_uid_;
+  if (!child_bind_.empty()) options.bind_endpoint = child_bind_;
   asio::io_context io{1};
   zmq::context_t context;
   Actor actor(io.get_executor(), context, functions_, options);

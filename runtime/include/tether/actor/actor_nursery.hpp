@@ -33,6 +33,7 @@ struct SpawnOptions {
   std::vector<std::string> extra_args;     // appended to the child's argv
   std::vector<std::string> env;            // "NAME=value", added to the child's environment
   std::string log_level;                   // TETHER_LOG for the child (default: inherited)
+  std::string bind_endpoint;               // the child's inbox (default: private ipc)
   std::chrono::milliseconds boot_timeout{10'000};
   std::chrono::milliseconds cancel_grace{2'000};  // after Cancel, before SIGTERM
   std::chrono::milliseconds term_grace{2'000};    // after SIGTERM, before SIGKILL

@@ -54,6 +54,7 @@ class Program {
   std::string parent_endpoint_;
   std::string child_uid_;
   std::string child_name_;
+  std::string child_bind_;
   long parent_pid_ = 0;
 };
 
