@@ -27,8 +27,8 @@ struct Row {
 };
 
 inline void print_table(const std::vector<Row>& rows) {
-  std::printf("%-9s %-8s %-24s %14s %14s %8s  %s\n", "transport", "payload", "metric",
-              "raw zmq", "tether", "ratio", "goal");
+  std::printf("%-9s %-8s %-24s %14s %14s %8s  %s\n", "transport", "payload", "metric", "raw zmq",
+              "tether", "ratio", "goal");
   for (const auto& r : rows) {
     const double ratio = r.raw > 0 ? r.tether / r.raw : 0;
     std::printf("%-9s %-8s %-24s %14.2f %14.2f %7.2fx  ", r.transport.c_str(), r.payload.c_str(),

@@ -44,7 +44,8 @@ class EchoActor {
  public:
   EchoActor(zmq::context_t& ctx, const std::string& endpoint) {
     functions_.expose<tether::bench::Blob>(
-        "echo", [](tether::Call&, const tether::bench::Blob& in) -> tether::task<tether::bench::BlobT> {
+        "echo",
+        [](tether::Call&, const tether::bench::Blob& in) -> tether::task<tether::bench::BlobT> {
           tether::bench::BlobT out;
           if (in.data()) out.data.assign(in.data()->begin(), in.data()->end());
           co_return out;
@@ -73,17 +74,19 @@ class EchoActor {
 
 /// Runs `body(portal)` in a caller actor connected to `endpoint`.
 template <class Body>
-void with_caller(zmq::context_t& ctx, const std::string& bind, const std::string& endpoint, Body body) {
+void with_caller(zmq::context_t& ctx, const std::string& bind, const std::string& endpoint,
+                 Body body) {
   asio::io_context io{1};
   tether::Functions none;
   tether::Actor caller(io.get_executor(), ctx, none, options("caller", bind));
   asio::co_spawn(io, caller.run([&]() -> tether::task<void> {
     tether::Portal portal = co_await caller.connect(endpoint);
     co_await body(portal);
-  }()), [&](std::exception_ptr e) {
-    io.stop();
-    if (e) std::rethrow_exception(e);
-  });
+  }()),
+                 [&](std::exception_ptr e) {
+                   io.stop();
+                   if (e) std::rethrow_exception(e);
+                 });
   io.run();
 }
 
@@ -93,8 +96,9 @@ struct Latencies {
 };
 
 /// Raw and tether round trips in alternating chunks of `chunk`, same payload.
-Latencies interleaved_round_trips(zmq::context_t& ctx, const std::string& raw_ep, const std::string& callee_ep,
-                                  const std::string& caller_ep, std::size_t payload, const Settings& s) {
+Latencies interleaved_round_trips(zmq::context_t& ctx, const std::string& raw_ep,
+                                  const std::string& callee_ep, const std::string& caller_ep,
+                                  std::size_t payload, const Settings& s) {
   constexpr int kChunk = 250;
   tether::bench::RawEchoPair raw(ctx, raw_ep, payload);
   EchoActor echo(ctx, callee_ep);
@@ -111,15 +115,18 @@ Latencies interleaved_round_trips(zmq::context_t& ctx, const std::string& raw_ep
         const auto t0 = Clock::now();
         auto reply = co_await portal.call<tether::bench::BlobT>("echo", blob);
         if (reply.data.size() != payload) throw std::runtime_error("bad echo");
-        if (done >= 0) out.tether.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+        if (done >= 0)
+          out.tether.push_back(
+              std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
       }
     }
   });
   return out;
 }
 
-double tether_call_rate(zmq::context_t& ctx, const std::string& callee_ep, const std::string& caller_ep,
-                        std::size_t payload, int concurrency, int total) {
+double tether_call_rate(zmq::context_t& ctx, const std::string& callee_ep,
+                        const std::string& caller_ep, std::size_t payload, int concurrency,
+                        int total) {
   EchoActor echo(ctx, callee_ep);
   double rate = 0;
   with_caller(ctx, caller_ep, echo.endpoint(), [&](tether::Portal& portal) -> tether::task<void> {
@@ -128,12 +135,15 @@ double tether_call_rate(zmq::context_t& ctx, const std::string& callee_ep, const
     const auto t0 = Clock::now();
     co_await tether::open_nursery([&](tether::Nursery& n) -> tether::task<void> {
       for (int c = 0; c < concurrency; ++c)
-        n.start_soon([](tether::Portal& p, const tether::bench::BlobT& b, int calls) -> tether::task<void> {
-          for (int i = 0; i < calls; ++i) (void)co_await p.call<tether::bench::BlobT>("echo", b);
-        }(portal, blob, total / concurrency));
+        n.start_soon(
+            [](tether::Portal& p, const tether::bench::BlobT& b, int calls) -> tether::task<void> {
+              for (int i = 0; i < calls; ++i)
+                (void)co_await p.call<tether::bench::BlobT>("echo", b);
+            }(portal, blob, total / concurrency));
       co_return;
     });
-    rate = (total / concurrency) * concurrency / std::chrono::duration<double>(Clock::now() - t0).count();
+    rate = (total / concurrency) * concurrency /
+           std::chrono::duration<double>(Clock::now() - t0).count();
   });
   return rate;
 }
@@ -142,7 +152,8 @@ double tether_call_rate(zmq::context_t& ctx, const std::string& callee_ep, const
 
 int main(int argc, char** argv) {
   Settings s;
-  if (argc > 1 && std::strcmp(argv[1], "--quick") == 0) s = {.warmup = 250, .iterations = 1000, .rate_calls = 4000};
+  if (argc > 1 && std::strcmp(argv[1], "--quick") == 0)
+    s = {.warmup = 250, .iterations = 1000, .rate_calls = 4000};
   zmq::context_t ctx;
   const std::string dir = "/tmp/tether-call-bench-" + std::to_string(::getpid());
   std::filesystem::create_directories(dir);
@@ -150,22 +161,25 @@ int main(int argc, char** argv) {
   std::vector<tether::bench::Row> rows;
   for (const std::string transport : {"ipc", "tcp"}) {
     auto ep = [&] {
-      return transport == "ipc" ? "ipc://" + dir + "/ep" + std::to_string(counter++) : std::string("tcp://127.0.0.1:*");
+      return transport == "ipc" ? "ipc://" + dir + "/ep" + std::to_string(counter++)
+                                : std::string("tcp://127.0.0.1:*");
     };
     for (const std::size_t payload : {std::size_t{0}, std::size_t{4096}}) {
       const std::string size = payload == 0 ? "empty" : "4 KiB";
       const auto lat = interleaved_round_trips(ctx, ep(), ep(), ep(), payload, s);
-      rows.push_back({transport, size, "call round trip med us", median(lat.raw), median(lat.tether), true, 1.5});
+      rows.push_back({transport, size, "call round trip med us", median(lat.raw),
+                      median(lat.tether), true, 1.5});
     }
     for (const int concurrency : {1, 64}) {
       const double raw = tether::bench::raw_pipelined_rate(ctx, ep(), 0, concurrency, s.rate_calls);
       const double ours = tether_call_rate(ctx, ep(), ep(), 0, concurrency, s.rate_calls);
-      rows.push_back({transport, "empty", "calls/s, " + std::to_string(concurrency) + " in flight", raw, ours,
-                      false, 0});
+      rows.push_back({transport, "empty", "calls/s, " + std::to_string(concurrency) + " in flight",
+                      raw, ours, false, 0});
     }
   }
   std::filesystem::remove_all(dir);
   tether::bench::print_table(rows);
-  std::printf("(raw rows: ZeroMQ DEALER/ROUTER echo with the same payload and requests in flight;"
-              " for scale, tractor does ~565 calls/s here)\n");
+  std::printf(
+      "(raw rows: ZeroMQ DEALER/ROUTER echo with the same payload and requests in flight;"
+      " for scale, tractor does ~565 calls/s here)\n");
 }

@@ -11,7 +11,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 /// Echoes every message back to its sender until an empty message arrives.
-std::thread echo_server(zmq::context_t& ctx, const std::string& endpoint, std::promise<std::string>& bound) {
+std::thread echo_server(zmq::context_t& ctx, const std::string& endpoint,
+                        std::promise<std::string>& bound) {
   return std::thread([&ctx, endpoint, &bound] {
     zmq::socket_t router(ctx, zmq::socket_type::router);
     router.set(zmq::sockopt::linger, 0);
@@ -65,8 +66,8 @@ double RawEchoPair::round_trip() {
   return std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
 }
 
-std::vector<double> raw_round_trips(zmq::context_t& ctx, const std::string& endpoint, std::size_t payload,
-                                    int warmup, int iterations) {
+std::vector<double> raw_round_trips(zmq::context_t& ctx, const std::string& endpoint,
+                                    std::size_t payload, int warmup, int iterations) {
   std::promise<std::string> bound;
   auto server = echo_server(ctx, endpoint, bound);
   auto dealer = client(ctx, bound.get_future().get());
@@ -78,22 +79,24 @@ std::vector<double> raw_round_trips(zmq::context_t& ctx, const std::string& endp
     dealer.send(zmq::buffer(data), zmq::send_flags::none);
     zmq::message_t reply;
     (void)dealer.recv(reply);
-    if (i >= warmup) samples.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    if (i >= warmup)
+      samples.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
   }
   dealer.send(zmq::message_t(), zmq::send_flags::none);
   server.join();
   return samples;
 }
 
-double raw_pipelined_rate(zmq::context_t& ctx, const std::string& endpoint, std::size_t payload, int window,
-                          int total) {
+double raw_pipelined_rate(zmq::context_t& ctx, const std::string& endpoint, std::size_t payload,
+                          int window, int total) {
   std::promise<std::string> bound;
   auto server = echo_server(ctx, endpoint, bound);
   auto dealer = client(ctx, bound.get_future().get());
   std::vector<char> data(payload + 1, 'x');
   const auto t0 = Clock::now();
   int sent = 0, received = 0;
-  for (; sent < window && sent < total; ++sent) dealer.send(zmq::buffer(data), zmq::send_flags::none);
+  for (; sent < window && sent < total; ++sent)
+    dealer.send(zmq::buffer(data), zmq::send_flags::none);
   while (received < total) {
     zmq::message_t reply;
     (void)dealer.recv(reply);
@@ -109,7 +112,8 @@ double raw_pipelined_rate(zmq::context_t& ctx, const std::string& endpoint, std:
   return rate;
 }
 
-double raw_one_way_rate(zmq::context_t& ctx, const std::string& endpoint, std::size_t payload, int messages) {
+double raw_one_way_rate(zmq::context_t& ctx, const std::string& endpoint, std::size_t payload,
+                        int messages) {
   std::promise<std::string> bound;
   double rate = 0;
   std::thread receiver([&] {

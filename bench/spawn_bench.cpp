@@ -27,12 +27,14 @@
 
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
-using tether::bench::median;
 using tether::bench::BlobT;
+using tether::bench::median;
 
 namespace {
 
-double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
 
 tether::task<void> sleep_for(std::chrono::milliseconds d) {
   asio::steady_timer t(co_await asio::this_coro::executor, d);
@@ -93,14 +95,16 @@ tether::task<std::vector<double>> child_kill_detection(tether::Actor& self, int 
   for (int i = 0; i < runs; ++i) {
     Clock::time_point killed;
     try {
-      co_await tether::open_actor_nursery(self, [&](tether::ActorNursery& an) -> tether::task<void> {
-        tether::Portal child = co_await an.start_actor("victim");
-        const BlobT ping;
-        const auto pid = static_cast<pid_t>((co_await child.call<BlobT>("pid", ping)).data.size());
-        killed = Clock::now();
-        ::kill(pid, SIGKILL);
-        co_await sleep_for(std::chrono::seconds(30));
-      });
+      co_await tether::open_actor_nursery(
+          self, [&](tether::ActorNursery& an) -> tether::task<void> {
+            tether::Portal child = co_await an.start_actor("victim");
+            const BlobT ping;
+            const auto pid =
+                static_cast<pid_t>((co_await child.call<BlobT>("pid", ping)).data.size());
+            killed = Clock::now();
+            ::kill(pid, SIGKILL);
+            co_await sleep_for(std::chrono::seconds(30));
+          });
     } catch (const tether::ErrorGroup&) {
       samples.push_back(ms_since(killed));
     }
@@ -115,13 +119,15 @@ std::vector<double> parent_kill_detection(asio::io_context& io, int runs) {
   for (int i = 0; i < runs; ++i) {
     tether::ChildProcess root(io.get_executor(), {exe, {exe, "--tree-root"}, {}});
     const auto up_deadline = Clock::now() + std::chrono::seconds(10);
-    while (tether::live_descendants(root.pid()).size() < 2 && Clock::now() < up_deadline) ::usleep(1000);
+    while (tether::live_descendants(root.pid()).size() < 2 && Clock::now() < up_deadline)
+      ::usleep(1000);
     const auto tree = tether::live_descendants(root.pid());
     const auto t0 = Clock::now();
     ::kill(root.pid(), SIGKILL);
     int status = 0;
     ::waitpid(root.pid(), &status, 0);
-    while (std::any_of(tree.begin(), tree.end(), tether::process_running) && ms_since(t0) < 10'000) {
+    while (std::any_of(tree.begin(), tree.end(), tether::process_running) &&
+           ms_since(t0) < 10'000) {
       reap_orphans();
       ::usleep(200);  // polling the process table in a benchmark, bounded
     }
@@ -134,21 +140,25 @@ std::vector<double> parent_kill_detection(asio::io_context& io, int runs) {
 
 int main(int argc, char** argv) {
   tether::Program program(argc, argv);
-  program.expose<tether::bench::Blob>("ping", [](tether::Call&, const tether::bench::Blob&) -> tether::task<BlobT> {
-    co_return BlobT{};
-  });
-  program.expose<tether::bench::Blob>("pid", [](tether::Call&, const tether::bench::Blob&) -> tether::task<BlobT> {
-    BlobT out;
-    out.data.resize(static_cast<std::size_t>(::getpid()));  // the pid, as a size: no schema needed
-    co_return out;
-  });
-  program.expose<tether::bench::Blob>("hold_child", [](tether::Call& call, const tether::bench::Blob&) -> tether::task<BlobT> {
-    co_await tether::open_actor_nursery(call.actor(), [](tether::ActorNursery& an) -> tether::task<void> {
-      (void)co_await an.start_actor("B");
-      co_await sleep_for(std::chrono::hours(1));
-    });
-    co_return BlobT{};
-  });
+  program.expose<tether::bench::Blob>(
+      "ping",
+      [](tether::Call&, const tether::bench::Blob&) -> tether::task<BlobT> { co_return BlobT{}; });
+  program.expose<tether::bench::Blob>(
+      "pid", [](tether::Call&, const tether::bench::Blob&) -> tether::task<BlobT> {
+        BlobT out;
+        out.data.resize(
+            static_cast<std::size_t>(::getpid()));  // the pid, as a size: no schema needed
+        co_return out;
+      });
+  program.expose<tether::bench::Blob>(
+      "hold_child", [](tether::Call& call, const tether::bench::Blob&) -> tether::task<BlobT> {
+        co_await tether::open_actor_nursery(call.actor(),
+                                            [](tether::ActorNursery& an) -> tether::task<void> {
+                                              (void)co_await an.start_actor("B");
+                                              co_await sleep_for(std::chrono::hours(1));
+                                            });
+        co_return BlobT{};
+      });
   const std::string mode = program.args().empty() ? "" : program.args()[0];
   if (mode == "--tree-root") {
     return program.run_root("tree-root", [](tether::Actor& self) -> tether::task<void> {
@@ -159,7 +169,8 @@ int main(int argc, char** argv) {
       });
     });
   }
-  if (program.is_child()) return program.run_root("child", [](tether::Actor&) -> tether::task<void> { co_return; });
+  if (program.is_child())
+    return program.run_root("child", [](tether::Actor&) -> tether::task<void> { co_return; });
 
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   const bool quick = mode == "--quick";
@@ -175,11 +186,14 @@ int main(int argc, char** argv) {
     asio::io_context io{1};
     parent_kill = parent_kill_detection(io, quick ? 3 : 10);
   }
-  tether::bench::print_table({{"ipc", "-", "spawn+reply+reap med ms", median(floor), median(ours), true, 3.0}});
-  std::printf("time to detect (median): child SIGKILL -> parent's error %.2f ms (%zu runs); "
-              "parent SIGKILL -> last descendant gone %.2f ms (%zu runs)\n",
-              median(child_kill), child_kill.size(), median(parent_kill), parent_kill.size());
-  std::printf("(for scale, on this kind of machine: tractor ~193 ms and an aiomultiprocess pool ~89 ms "
-              "for the spawn round trip)\n");
+  tether::bench::print_table(
+      {{"ipc", "-", "spawn+reply+reap med ms", median(floor), median(ours), true, 3.0}});
+  std::printf(
+      "time to detect (median): child SIGKILL -> parent's error %.2f ms (%zu runs); "
+      "parent SIGKILL -> last descendant gone %.2f ms (%zu runs)\n",
+      median(child_kill), child_kill.size(), median(parent_kill), parent_kill.size());
+  std::printf(
+      "(for scale, on this kind of machine: tractor ~193 ms and an aiomultiprocess pool ~89 ms "
+      "for the spawn round trip)\n");
   return 0;
 }

@@ -3,11 +3,11 @@
 // same transports. Each side runs on its own thread, as two actors would.
 //
 //   transport_bench [--quick]
+#include <unistd.h>
 #include <atomic>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <unistd.h>
 #include <future>
 #include <thread>
 
@@ -40,7 +40,9 @@ struct Settings {
   int throughput_runs = 5;
 };
 
-double micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
+double micros(Clock::duration d) {
+  return std::chrono::duration<double, std::micro>(d).count();
+}
 
 // ---------------------------------------------------------------- tether -----------
 
@@ -76,19 +78,22 @@ void tether_echo_server(zmq::context_t& ctx, const std::string& endpoint,
   Socket router(io.get_executor(), ctx, config(SocketKind::router));
   bound.set_value(router.bind(endpoint));
   router.start();
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    tether::wire::Encoder encoder;
-    for (;;) {
-      auto m = co_await router.receive();
-      auto [seq, size] = decode_yield(m);
-      if (seq == kStopSeq) break;
-      const auto* data = m.envelope().body_as_Yield()->value()->data();
-      (void)router.send({.peer = zmq::message_t(m.peer().data(), m.peer().size()),
-                         .envelope = encode_yield(encoder, seq, data->data(), size),
-                         .attachments = {}});
-    }
-    co_await router.flush(std::chrono::seconds(1));
-  }, [&](std::exception_ptr) { io.stop(); });
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        tether::wire::Encoder encoder;
+        for (;;) {
+          auto m = co_await router.receive();
+          auto [seq, size] = decode_yield(m);
+          if (seq == kStopSeq) break;
+          const auto* data = m.envelope().body_as_Yield()->value()->data();
+          (void)router.send({.peer = zmq::message_t(m.peer().data(), m.peer().size()),
+                             .envelope = encode_yield(encoder, seq, data->data(), size),
+                             .attachments = {}});
+        }
+        co_await router.flush(std::chrono::seconds(1));
+      },
+      [&](std::exception_ptr) { io.stop(); });
   io.run();
 }
 
@@ -98,8 +103,8 @@ struct Latencies {
 };
 
 /// Raw and tether round trips in alternating chunks, so both see the same machine.
-Latencies interleaved_rtt(zmq::context_t& ctx, const std::string& raw_endpoint, const std::string& endpoint,
-                          std::size_t payload, const Settings& s) {
+Latencies interleaved_rtt(zmq::context_t& ctx, const std::string& raw_endpoint,
+                          const std::string& endpoint, std::size_t payload, const Settings& s) {
   constexpr int kChunk = 250;
   tether::bench::RawEchoPair raw(ctx, raw_endpoint, payload);
   std::promise<std::string> bound;
@@ -109,32 +114,38 @@ Latencies interleaved_rtt(zmq::context_t& ctx, const std::string& raw_endpoint, 
   dealer.connect(bound.get_future().get());
   dealer.start();
   Latencies out;
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    tether::wire::Encoder encoder;
-    std::vector<std::uint8_t> data(payload, 'x');
-    int seq = 0;
-    for (int done = -s.rtt_warmup; done < s.rtt_iterations; done += kChunk) {
-      for (int i = 0; i < kChunk; ++i) {
-        const double us = raw.round_trip();
-        if (done >= 0) out.raw.push_back(us);
-      }
-      for (int i = 0; i < kChunk; ++i, ++seq) {
-        const auto t0 = Clock::now();
-        (void)dealer.send({.peer = {}, .envelope = encode_yield(encoder, seq, data.data(), data.size()),
-                           .attachments = {}});
-        auto reply = co_await dealer.receive();
-        auto [got, size] = decode_yield(reply);
-        if (got != static_cast<std::uint64_t>(seq) || size != payload) throw std::runtime_error("bad echo");
-        if (done >= 0) out.tether.push_back(micros(Clock::now() - t0));
-      }
-    }
-    auto stop = encoder.encode_empty<tether::wire::Heartbeat>({});
-    (void)dealer.send({.peer = {}, .envelope = tether::transport::make_frame(stop), .attachments = {}});
-    co_await dealer.flush(std::chrono::seconds(1));
-  }, [&](std::exception_ptr e) {
-    io.stop();
-    if (e) std::rethrow_exception(e);
-  });
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        tether::wire::Encoder encoder;
+        std::vector<std::uint8_t> data(payload, 'x');
+        int seq = 0;
+        for (int done = -s.rtt_warmup; done < s.rtt_iterations; done += kChunk) {
+          for (int i = 0; i < kChunk; ++i) {
+            const double us = raw.round_trip();
+            if (done >= 0) out.raw.push_back(us);
+          }
+          for (int i = 0; i < kChunk; ++i, ++seq) {
+            const auto t0 = Clock::now();
+            (void)dealer.send({.peer = {},
+                               .envelope = encode_yield(encoder, seq, data.data(), data.size()),
+                               .attachments = {}});
+            auto reply = co_await dealer.receive();
+            auto [got, size] = decode_yield(reply);
+            if (got != static_cast<std::uint64_t>(seq) || size != payload)
+              throw std::runtime_error("bad echo");
+            if (done >= 0) out.tether.push_back(micros(Clock::now() - t0));
+          }
+        }
+        auto stop = encoder.encode_empty<tether::wire::Heartbeat>({});
+        (void)dealer.send(
+            {.peer = {}, .envelope = tether::transport::make_frame(stop), .attachments = {}});
+        co_await dealer.flush(std::chrono::seconds(1));
+      },
+      [&](std::exception_ptr e) {
+        io.stop();
+        if (e) std::rethrow_exception(e);
+      });
   io.run();
   server.join();
   return out;
@@ -149,40 +160,47 @@ double tether_throughput(zmq::context_t& ctx, const std::string& endpoint, std::
     Socket router(io.get_executor(), ctx, config(SocketKind::router));
     bound.set_value(router.bind(endpoint));
     router.start();
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-      Clock::time_point first;
-      std::size_t bytes = 0;
-      for (int i = 0; i < messages;) {
-        auto m = co_await router.receive();
-        if (i == 0) first = Clock::now();
-        bytes += decode_yield(m).second;
-        ++i;
-        for (; i < messages; ++i) {  // drain what is already here without suspending
-          auto more = router.try_receive();
-          if (!more) break;
-          bytes += decode_yield(*more).second;
-        }
-      }
-      rate = (messages - 1) / std::chrono::duration<double>(Clock::now() - first).count();
-      if (bytes != payload * messages) throw std::runtime_error("payload lost");
-    }, [&](std::exception_ptr) { io.stop(); });
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          Clock::time_point first;
+          std::size_t bytes = 0;
+          for (int i = 0; i < messages;) {
+            auto m = co_await router.receive();
+            if (i == 0) first = Clock::now();
+            bytes += decode_yield(m).second;
+            ++i;
+            for (; i < messages; ++i) {  // drain what is already here without suspending
+              auto more = router.try_receive();
+              if (!more) break;
+              bytes += decode_yield(*more).second;
+            }
+          }
+          rate = (messages - 1) / std::chrono::duration<double>(Clock::now() - first).count();
+          if (bytes != payload * messages) throw std::runtime_error("payload lost");
+        },
+        [&](std::exception_ptr) { io.stop(); });
     io.run();
   });
   asio::io_context io{1};  // one thread per actor loop: no scheduler locking
   Socket dealer(io.get_executor(), ctx, config(SocketKind::dealer));
   dealer.connect(bound.get_future().get());
   dealer.start();
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    tether::wire::Encoder encoder;
-    std::vector<std::uint8_t> data(payload, 'x');
-    for (int i = 0; i < messages; ++i) {
-      // Keep a bounded outbox, as a stream's credits would.
-      while (dealer.queued() >= 4096) co_await asio::post(io, asio::use_awaitable);
-      (void)dealer.send({.peer = {}, .envelope = encode_yield(encoder, i, data.data(), data.size()),
-                         .attachments = {}});
-    }
-    co_await dealer.flush(std::chrono::seconds(30));
-  }, [&](std::exception_ptr) { io.stop(); });
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        tether::wire::Encoder encoder;
+        std::vector<std::uint8_t> data(payload, 'x');
+        for (int i = 0; i < messages; ++i) {
+          // Keep a bounded outbox, as a stream's credits would.
+          while (dealer.queued() >= 4096) co_await asio::post(io, asio::use_awaitable);
+          (void)dealer.send({.peer = {},
+                             .envelope = encode_yield(encoder, i, data.data(), data.size()),
+                             .attachments = {}});
+        }
+        co_await dealer.flush(std::chrono::seconds(30));
+      },
+      [&](std::exception_ptr) { io.stop(); });
   io.run();
   receiver.join();
   return rate;
@@ -193,7 +211,10 @@ double tether_throughput(zmq::context_t& ctx, const std::string& endpoint, std::
 int main(int argc, char** argv) {
   Settings s;
   if (argc > 1 && std::strcmp(argv[1], "--quick") == 0)
-    s = {.rtt_iterations = 2000, .rtt_warmup = 250, .throughput_messages = 20'000, .throughput_runs = 3};
+    s = {.rtt_iterations = 2000,
+         .rtt_warmup = 250,
+         .throughput_messages = 20'000,
+         .throughput_runs = 3};
 
   zmq::context_t ctx;
   const std::string ipc_dir = "/tmp/tether-bench-" + std::to_string(::getpid());

@@ -9,7 +9,8 @@
 
 namespace {
 
-std::span<const std::uint8_t> encode(tether::wire::Encoder& e, const std::vector<std::uint8_t>& data) {
+std::span<const std::uint8_t> encode(tether::wire::Encoder& e,
+                                     const std::vector<std::uint8_t>& data) {
   return e.encode({.msg_id = 1, .from = {"uid", "bench", 1}, .call_id = 3},
                   [&](flatbuffers::FlatBufferBuilder& b) {
                     auto p = tether::wire::CreatePayload(b, 0, b.CreateVector(data));
@@ -30,7 +31,8 @@ void BM_VerifyYield(benchmark::State& state) {
   auto bytes = encode(encoder, data);
   std::vector<std::uint64_t> aligned((bytes.size() + 7) / 8);
   std::memcpy(aligned.data(), bytes.data(), bytes.size());
-  const std::span<const std::uint8_t> view(reinterpret_cast<const std::uint8_t*>(aligned.data()), bytes.size());
+  const std::span<const std::uint8_t> view(reinterpret_cast<const std::uint8_t*>(aligned.data()),
+                                           bytes.size());
   for (auto _ : state) benchmark::DoNotOptimize(tether::wire::verify_envelope(view).ok());
 }
 BENCHMARK(BM_VerifyYield)->Arg(64)->Arg(4096);

@@ -36,7 +36,8 @@ bool is_prime(std::uint64_t n) {
 
 /// A counter's job: count the primes in [begin, end).
 tether::task<primes::CountT> count_primes(tether::Call& call, const primes::Range& range) {
-  say(call.actor(), "counting primes in [" + std::to_string(range.begin()) + ", " + std::to_string(range.end()) + ")");
+  say(call.actor(), "counting primes in [" + std::to_string(range.begin()) + ", " +
+                        std::to_string(range.end()) + ")");
   primes::CountT count;
   for (std::uint64_t n = range.begin(); n < range.end(); ++n) count.value += is_prime(n) ? 1 : 0;
   say(call.actor(), "found " + std::to_string(count.value));
@@ -47,30 +48,33 @@ tether::task<primes::CountT> count_primes(tether::Call& call, const primes::Rang
 tether::task<primes::CountT> coordinate(tether::Call& call, const primes::Range& range) {
   tether::Actor& self = call.actor();
   primes::CountT total;
-  co_await tether::open_actor_nursery(self, [&](tether::ActorNursery& nursery) -> tether::task<void> {
-    const std::uint64_t workers = range.workers() == 0 ? 2 : range.workers();
-    const std::uint64_t slice = (range.end() - range.begin() + workers - 1) / workers;
-    std::vector<tether::Portal> counters;
-    for (std::uint64_t i = 0; i < workers; ++i) {
-      const std::string name = "counter-" + std::to_string(i + 1);
-      say(self, "starting " + name);
-      counters.push_back(co_await nursery.start_actor(name));
-    }
-    // All counters work at once; each result is added as it arrives.
-    for (std::uint64_t i = 0; i < workers; ++i) {
-      primes::RangeT part;
-      part.begin = range.begin() + i * slice;
-      part.end = std::min(range.end(), part.begin + slice);
-      nursery.start_soon([](tether::Portal counter, primes::RangeT r, primes::CountT& sum) -> tether::task<void> {
-        sum.value += (co_await counter.call<primes::CountT>("count_primes", r)).value;
-      }(counters[i], part, total));
-    }
-  });
+  co_await tether::open_actor_nursery(
+      self, [&](tether::ActorNursery& nursery) -> tether::task<void> {
+        const std::uint64_t workers = range.workers() == 0 ? 2 : range.workers();
+        const std::uint64_t slice = (range.end() - range.begin() + workers - 1) / workers;
+        std::vector<tether::Portal> counters;
+        for (std::uint64_t i = 0; i < workers; ++i) {
+          const std::string name = "counter-" + std::to_string(i + 1);
+          say(self, "starting " + name);
+          counters.push_back(co_await nursery.start_actor(name));
+        }
+        // All counters work at once; each result is added as it arrives.
+        for (std::uint64_t i = 0; i < workers; ++i) {
+          primes::RangeT part;
+          part.begin = range.begin() + i * slice;
+          part.end = std::min(range.end(), part.begin + slice);
+          nursery.start_soon([](tether::Portal counter, primes::RangeT r,
+                                primes::CountT& sum) -> tether::task<void> {
+            sum.value += (co_await counter.call<primes::CountT>("count_primes", r)).value;
+          }(counters[i], part, total));
+        }
+      });
   say(self, "all counters done and reaped; total " + std::to_string(total.value));
   co_return total;
 }
 
-std::uint64_t option(const std::vector<std::string>& args, const std::string& name, std::uint64_t fallback) {
+std::uint64_t option(const std::vector<std::string>& args, const std::string& name,
+                     std::uint64_t fallback) {
   for (std::size_t i = 0; i + 1 < args.size(); ++i)
     if (args[i] == name) return std::stoull(args[i + 1]);
   return fallback;
@@ -89,15 +93,19 @@ int main(int argc, char** argv) {
     const auto started = std::chrono::steady_clock::now();
     say(self, "counting the primes below " + std::to_string(limit) + " with a tree of actors");
     std::uint64_t primes_found = 0;
-    co_await tether::open_actor_nursery(self, [&](tether::ActorNursery& nursery) -> tether::task<void> {
-      say(self, "starting coordinator");
-      primes::RangeT range;
-      range.begin = 0;
-      range.end = limit;
-      range.workers = static_cast<std::uint32_t>(workers);
-      primes_found = (co_await nursery.run_in_actor<primes::CountT>("coordinator", "coordinate", range)).value;
-    });
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    co_await tether::open_actor_nursery(
+        self, [&](tether::ActorNursery& nursery) -> tether::task<void> {
+          say(self, "starting coordinator");
+          primes::RangeT range;
+          range.begin = 0;
+          range.end = limit;
+          range.workers = static_cast<std::uint32_t>(workers);
+          primes_found =
+              (co_await nursery.run_in_actor<primes::CountT>("coordinator", "coordinate", range))
+                  .value;
+        });
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
     say(self, "primes below " + std::to_string(limit) + ": " + std::to_string(primes_found) + " (" +
                   std::to_string(ms.count()) + " ms)");
     say(self, "tree shut down cleanly: every child exited and was reaped");

@@ -10,9 +10,9 @@
 #include "bounded_loop.hpp"
 #include "roles.hpp"
 #include "temp_dir.hpp"
-#include "tether/wire/verify.hpp"
-#include "tether/concurrency/cancel_scope.hpp"
 #include "test_messages_generated.h"
+#include "tether/concurrency/cancel_scope.hpp"
+#include "tether/wire/verify.hpp"
 
 namespace tether::test {
 namespace {
@@ -35,7 +35,8 @@ class ActorCalls : public ::testing::Test {
   /// Runs `body` inside this test's actor, bounded.
   template <class Body>
   void as_actor(Body body, std::chrono::milliseconds bound = 20s) {
-    run_bounded(io, [&]() -> task<void> { co_await me.run(body()); }, bound);
+    run_bounded(
+        io, [&]() -> task<void> { co_await me.run(body()); }, bound);
   }
 
   static AddArgsT add_args(std::int64_t a, std::int64_t b) {
@@ -174,12 +175,14 @@ TEST_F(ActorCalls, APeerSpeakingAnIncompatibleProtocolIsRefusedWithAReason) {
   zmq::message_t reply;
   ASSERT_TRUE(raw.recv(reply));
   zmq::message_t aligned(reply.data(), reply.size());
-  auto verified = wire::verify_envelope({static_cast<const std::uint8_t*>(aligned.data()), aligned.size()});
+  auto verified =
+      wire::verify_envelope({static_cast<const std::uint8_t*>(aligned.data()), aligned.size()});
   ASSERT_TRUE(verified.ok());
   const auto* welcome = verified.value()->body_as_Welcome();
   ASSERT_NE(welcome, nullptr);
   EXPECT_FALSE(welcome->accepted());
-  EXPECT_NE(welcome->reason()->str().find("not supported"), std::string::npos) << welcome->reason()->str();
+  EXPECT_NE(welcome->reason()->str().find("not supported"), std::string::npos)
+      << welcome->reason()->str();
 }
 
 TEST_F(ActorCalls, ConnectRaisesProtocolMismatchWithThePeersReason) {
@@ -200,7 +203,8 @@ TEST_F(ActorCalls, ConnectRaisesProtocolMismatchWithThePeersReason) {
       (void)old_peer.recv(hello, zmq::recv_flags::none);
       wire::Encoder encoder;
       auto welcome = encoder.encode({.in_reply_to = 1}, [](flatbuffers::FlatBufferBuilder& b) {
-        return wire::CreateWelcome(b, false, 7, 0, 0, b.CreateString("this peer speaks protocol 7 only"));
+        return wire::CreateWelcome(b, false, 7, 0, 0,
+                                   b.CreateString("this peer speaks protocol 7 only"));
       });
       old_peer.send(id, zmq::send_flags::sndmore);
       old_peer.send(zmq::buffer(welcome.data(), welcome.size()), zmq::send_flags::none);

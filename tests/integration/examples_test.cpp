@@ -22,7 +22,8 @@ std::pair<int, std::string> run(const std::string& command) {
 }
 
 TEST(Examples, PrimeTreeCountsWithATreeOfActorsAndShutsDownCleanly) {
-  const auto [status, output] = run(std::string(TETHER_EXAMPLES_DIR) + "/prime_tree --limit 200000 --workers 3 2>&1");
+  const auto [status, output] =
+      run(std::string(TETHER_EXAMPLES_DIR) + "/prime_tree --limit 200000 --workers 3 2>&1");
   EXPECT_EQ(status, 0) << output;
   EXPECT_NE(output.find("primes below 200000: 17984"), std::string::npos) << output;  // pi(200000)
   for (const char* actor : {"coordinator", "counter-1", "counter-2", "counter-3"})

@@ -11,10 +11,10 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <zmq.hpp>
 
-#include "tether/actor/program.hpp"
-#include "tether/concurrency/cancel_scope.hpp"
 #include "sleep.hpp"
 #include "test_messages_generated.h"
+#include "tether/actor/program.hpp"
+#include "tether/concurrency/cancel_scope.hpp"
 
 namespace tether::test {
 
@@ -35,7 +35,8 @@ ActorOptions test_actor_options(std::string name) {
 RoleProcess start_role(const std::string& role, const std::string& name) {
   ChildProcess child({self_executable(), "--tether-role=" + role, "--name=" + name});
   const std::string line = child.read_line(10s);
-  if (line.rfind("ENDPOINT ", 0) != 0) throw std::runtime_error("role " + role + " printed '" + line + "'");
+  if (line.rfind("ENDPOINT ", 0) != 0)
+    throw std::runtime_error("role " + role + " printed '" + line + "'");
   return {std::move(child), line.substr(9)};
 }
 
@@ -85,9 +86,10 @@ Functions callee_functions(std::uint64_t& cancellations) {
     text.text = r.text() ? r.text()->str() : "";
     co_return co_await next.call<SumT>(r.function()->str(), text);
   });
-  f.expose_raw("reverse", [](Call&, std::span<const std::uint8_t> bytes) -> task<std::vector<std::uint8_t>> {
-    co_return std::vector<std::uint8_t>(bytes.rbegin(), bytes.rend());
-  });
+  f.expose_raw("reverse",
+               [](Call&, std::span<const std::uint8_t> bytes) -> task<std::vector<std::uint8_t>> {
+                 co_return std::vector<std::uint8_t>(bytes.rbegin(), bytes.rend());
+               });
   return f;
 }
 
@@ -101,7 +103,6 @@ std::string argument(int argc, char** argv, std::string_view key) {
   return {};
 }
 
-
 bool has_flag(int argc, char** argv, std::string_view flag) {
   for (int i = 1; i < argc; ++i)
     if (flag == argv[i]) return true;
@@ -110,7 +111,8 @@ bool has_flag(int argc, char** argv, std::string_view flag) {
 
 /// A child actor of the nursery tests: the callee functions plus tree building.
 int run_test_child(int argc, char** argv) {
-  if (const auto code = argument(argc, argv, "--test-die-at-boot="); !code.empty()) return std::stoi(code);
+  if (const auto code = argument(argc, argv, "--test-die-at-boot="); !code.empty())
+    return std::stoi(code);
   if (has_flag(argc, argv, "--test-hang-at-boot")) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     for (;;) ::pause();  // never connects: the parent's boot timeout must end this
@@ -127,7 +129,8 @@ int run_test_child(int argc, char** argv) {
     // Builds a chain of `depth` more actors below this one, then waits to be cancelled.
     co_await open_actor_nursery(call.actor(), [&](ActorNursery& an) -> task<void> {
       if (depth.value() > 0) {
-        Portal child = co_await an.start_actor("tree-" + std::to_string(depth.value()), test_spawn_options());
+        Portal child =
+            co_await an.start_actor("tree-" + std::to_string(depth.value()), test_spawn_options());
         CountT next;
         next.value = depth.value() - 1;
         (void)co_await child.call<SumT>("spawn_tree", next);
@@ -147,7 +150,8 @@ int run_test_child(int argc, char** argv) {
     s.value = ::getpid();
     co_return s;
   });
-  return program.run_root("test-child", [](Actor&) -> task<void> { co_return; }, test_actor_options(""));
+  return program.run_root(
+      "test-child", [](Actor&) -> task<void> { co_return; }, test_actor_options(""));
 }
 
 }  // namespace
@@ -164,14 +168,17 @@ SpawnOptions test_spawn_options(std::vector<std::string> extra_args) {
 /// A root actor that builds root -> A -> B and waits to be stopped (SIGINT/SIGKILL tests).
 int run_tree_root(int argc, char** argv) {
   Program program(argc, argv);
-  return program.run_root("tree-root", [](Actor& self) -> task<void> {
-    co_await open_actor_nursery(self, [](ActorNursery& an) -> task<void> {
-      Portal a = co_await an.start_actor("tree-A", test_spawn_options());
-      CountT depth;
-      depth.value = 1;
-      (void)co_await a.call<SumT>("spawn_tree", depth);
-    });
-  }, test_actor_options(""));
+  return program.run_root(
+      "tree-root",
+      [](Actor& self) -> task<void> {
+        co_await open_actor_nursery(self, [](ActorNursery& an) -> task<void> {
+          Portal a = co_await an.start_actor("tree-A", test_spawn_options());
+          CountT depth;
+          depth.value = 1;
+          (void)co_await a.call<SumT>("spawn_tree", depth);
+        });
+      },
+      test_actor_options(""));
 }
 
 int run_role_if_requested(int argc, char** argv) {
@@ -189,7 +196,8 @@ int run_role_if_requested(int argc, char** argv) {
   zmq::context_t context;
   std::uint64_t cancellations = 0;
   const Functions functions = callee_functions(cancellations);
-  Actor actor(io.get_executor(), context, functions, test_actor_options(name.empty() ? role : name));
+  Actor actor(io.get_executor(), context, functions,
+              test_actor_options(name.empty() ? role : name));
   std::cout << "ENDPOINT " << actor.endpoint() << std::endl;
   asio::co_spawn(io, actor.serve(), [](std::exception_ptr) {});
   io.run();

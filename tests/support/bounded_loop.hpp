@@ -5,9 +5,9 @@
 #include <chrono>
 #include <exception>
 
+#include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <gtest/gtest.h>
 
 namespace tether::test {
 
@@ -36,10 +36,10 @@ void run_bounded(boost::asio::io_context& io, MakeTask&& make_task,
 
 /// ASSERT_TRUE for coroutine bodies (gtest's ASSERT_* expand to `return`, which a
 /// coroutine may not use): records a failure and leaves the coroutine.
-#define TETHER_CO_ASSERT(condition)                       \
-  do {                                                    \
-    if (!(condition)) {                                   \
-      ADD_FAILURE() << "assertion failed: " #condition;   \
-      co_return;                                          \
-    }                                                     \
+#define TETHER_CO_ASSERT(condition)                     \
+  do {                                                  \
+    if (!(condition)) {                                 \
+      ADD_FAILURE() << "assertion failed: " #condition; \
+      co_return;                                        \
+    }                                                   \
   } while (false)

@@ -58,7 +58,8 @@ std::string ChildProcess::read_line(std::chrono::milliseconds timeout) {
       buffer_.erase(0, nl + 1);
       return line;
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) throw std::runtime_error("child printed no line in time");
     pollfd p{stdout_fd_, POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
@@ -88,7 +89,9 @@ int ChildProcess::wait(std::chrono::milliseconds timeout) {
   return -1;
 }
 
-std::string self_executable() { return std::filesystem::read_symlink("/proc/self/exe").string(); }
+std::string self_executable() {
+  return std::filesystem::read_symlink("/proc/self/exe").string();
+}
 
 void reap_zombies() {
   int status = 0;

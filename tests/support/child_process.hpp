@@ -41,7 +41,9 @@ class ChildProcess {
 std::string self_executable();
 
 /// Live children of this process.
-inline std::vector<pid_t> live_children() { return tether::live_children(::getpid()); }
+inline std::vector<pid_t> live_children() {
+  return tether::live_children(::getpid());
+}
 using tether::live_descendants;
 using tether::process_running;
 

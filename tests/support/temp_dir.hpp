@@ -23,7 +23,9 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
 
   const std::filesystem::path& path() const { return path_; }
-  std::string ipc_endpoint(const std::string& name) const { return "ipc://" + (path_ / name).string(); }
+  std::string ipc_endpoint(const std::string& name) const {
+    return "ipc://" + (path_ / name).string();
+  }
 
  private:
   std::filesystem::path path_;

@@ -2,11 +2,11 @@
 // Fixture for transport tests: one zmq context, one io_context, a private directory
 // for ipc endpoints, and configs with test-sized options.
 
+#include <gtest/gtest.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <gtest/gtest.h>
 
 #include "bounded_loop.hpp"
 #include "envelopes.hpp"

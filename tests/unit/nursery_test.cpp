@@ -18,7 +18,6 @@ using namespace asio::experimental::awaitable_operators;
 using test::run_bounded;
 using test::sleep_for;
 
-
 /// Sleeps; records whether it finished, was cancelled, and ran its (shielded) cleanup.
 struct Sleeper {
   bool finished = false;
@@ -102,7 +101,8 @@ TEST(Nursery, EveryFailureIsCollectedNotJustTheFirst) {
   });
   ASSERT_EQ(messages.size(), 10u);
   for (int i = 0; i < 10; ++i)
-    EXPECT_NE(std::find(messages.begin(), messages.end(), "task " + std::to_string(i)), messages.end());
+    EXPECT_NE(std::find(messages.begin(), messages.end(), "task " + std::to_string(i)),
+              messages.end());
 }
 
 TEST(Nursery, AFailureDuringASiblingsCleanupIsAlsoReported) {

@@ -28,7 +28,8 @@ class CurveTest : public TransportTest {
   }
   transport::SocketConfig secure_dealer(const CurveKeyPair& keys, std::string routing_id) {
     auto c = dealer_config(std::move(routing_id));
-    c.curve_client = transport::CurveClientConfig{.keys = keys, .server_public_key = server_keys.public_key};
+    c.curve_client =
+        transport::CurveClientConfig{.keys = keys, .server_public_key = server_keys.public_key};
     return c;
   }
 
@@ -41,7 +42,8 @@ class CurveTest : public TransportTest {
     SecurePair pair;
     pair.router = std::make_unique<Socket>(io.get_executor(), zmq_context, secure_router());
     const auto endpoint = pair.router->bind("tcp://127.0.0.1:*");
-    pair.dealer = std::make_unique<Socket>(io.get_executor(), zmq_context, secure_dealer(dealer_keys, routing_id));
+    pair.dealer = std::make_unique<Socket>(io.get_executor(), zmq_context,
+                                           secure_dealer(dealer_keys, routing_id));
     pair.dealer->connect(endpoint);
     pair.router->start();
     pair.dealer->start();
@@ -104,7 +106,8 @@ TEST_F(CurveTest, WithoutAZapHandlerNobodyGetsIn) {
   Socket router(io.get_executor(), zmq_context, secure_router());
   const auto endpoint = router.bind("tcp://127.0.0.1:*");
   ASSERT_EQ(zmq_socket_monitor(router.native_before_start().handle(), "inproc://curve-monitor",
-                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                                   ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
                                    ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_SUCCEEDED),
             0);
   zmq::socket_t monitor(zmq_context, zmq::socket_type::pair);

@@ -17,8 +17,8 @@ std::vector<std::uint8_t> bytes_of(const zmq::message_t& m) {
 TEST_F(TransportTest, HostileInputIsDroppedAndCountedWhileValidTrafficFlows) {
   auto config = router_config();
   config.options.receive_hwm = 0;
-  config.options.max_message_bytes = 256 << 10;   // zmq cuts off anything larger
-  config.verify.max_envelope_bytes = 64 << 10;     // we refuse envelopes over this
+  config.options.max_message_bytes = 256 << 10;  // zmq cuts off anything larger
+  config.verify.max_envelope_bytes = 64 << 10;   // we refuse envelopes over this
   config.max_attachments = 4;
   Socket router(io.get_executor(), zmq_context, config);
   const auto endpoint = router.bind("tcp://127.0.0.1:*");
@@ -41,11 +41,16 @@ TEST_F(TransportTest, HostileInputIsDroppedAndCountedWhileValidTrafficFlows) {
   for (int i = 0; i < kGarbage; ++i) {
     std::vector<std::uint8_t> frame;
     switch (i % 6) {
-      case 0: frame = random_bytes(rng() % 512); break;
-      case 1: frame.assign(valid.begin(), valid.begin() + rng() % valid.size()); break;  // truncated
-      case 2:  // bit flips in a valid envelope
+      case 0:
+        frame = random_bytes(rng() % 512);
+        break;
+      case 1:
+        frame.assign(valid.begin(), valid.begin() + rng() % valid.size());
+        break;  // truncated
+      case 2:   // bit flips in a valid envelope
         frame = valid;
-        for (int f = 0; f < 3; ++f) frame[rng() % frame.size()] ^= static_cast<std::uint8_t>(1u << (rng() % 8));
+        for (int f = 0; f < 3; ++f)
+          frame[rng() % frame.size()] ^= static_cast<std::uint8_t>(1u << (rng() % 8));
         break;
       case 3:  // a valid header with random bytes after it
         frame = valid;
@@ -82,18 +87,21 @@ TEST_F(TransportTest, HostileInputIsDroppedAndCountedWhileValidTrafficFlows) {
 
   int good_received = 0;
   int fuzz_passed = 0;  // mutated frames that happen to be valid envelopes
-  run_bounded(io, [&]() -> asio::awaitable<void> {
-    while (good_received < kGood) {
-      auto m = co_await router.receive();
-      if (m.peer() == "good") {
-        EXPECT_EQ(yield_seq(m), static_cast<std::uint64_t>(good_received));
-        ++good_received;
-      } else {
-        ++fuzz_passed;
-      }
-    }
-    EXPECT_TRUE(co_await eventually([&] { return router.stats().unsupported > 0; }));
-  }, 60s);
+  run_bounded(
+      io,
+      [&]() -> asio::awaitable<void> {
+        while (good_received < kGood) {
+          auto m = co_await router.receive();
+          if (m.peer() == "good") {
+            EXPECT_EQ(yield_seq(m), static_cast<std::uint64_t>(good_received));
+            ++good_received;
+          } else {
+            ++fuzz_passed;
+          }
+        }
+        EXPECT_TRUE(co_await eventually([&] { return router.stats().unsupported > 0; }));
+      },
+      60s);
 
   EXPECT_EQ(good_received, kGood);
   const auto& stats = router.stats();
@@ -112,7 +120,8 @@ TEST_F(TransportTest, HostileInputIsDroppedAndCountedWhileValidTrafficFlows) {
     zmq::message_t reply;
     ASSERT_TRUE(fuzzer.recv(reply, zmq::recv_flags::none));
     aligned = zmq::message_t(reply.data(), reply.size());
-    auto verified = wire::verify_envelope({static_cast<const std::uint8_t*>(aligned.data()), aligned.size()});
+    auto verified =
+        wire::verify_envelope({static_cast<const std::uint8_t*>(aligned.data()), aligned.size()});
     ASSERT_TRUE(verified.ok());
     if (verified.value()->in_reply_to() != 77u) continue;  // a reply to a forged type
     error = verified.value()->body_as_Error();

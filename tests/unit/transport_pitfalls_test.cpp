@@ -86,18 +86,21 @@ TEST_F(TransportTest, ABurstOfTenThousandDoesNotStarveATimer) {
 
   int received = 0;
   int received_when_timer_fired = -1;
-  run_bounded(io, [&]() -> asio::awaitable<void> {
-    EXPECT_EQ(yield_seq(co_await router.receive()), 0u);
-    ++received;
-    asio::steady_timer timer(io, 1ms);
-    timer.async_wait([&](auto) { received_when_timer_fired = received; });
-    while (received < kBurst) {
-      auto m = co_await router.receive();
-      EXPECT_EQ(yield_seq(m), static_cast<std::uint64_t>(received));
-      ++received;
-    }
-    if (received_when_timer_fired < 0) co_await pause(5ms);
-  }, 30s);
+  run_bounded(
+      io,
+      [&]() -> asio::awaitable<void> {
+        EXPECT_EQ(yield_seq(co_await router.receive()), 0u);
+        ++received;
+        asio::steady_timer timer(io, 1ms);
+        timer.async_wait([&](auto) { received_when_timer_fired = received; });
+        while (received < kBurst) {
+          auto m = co_await router.receive();
+          EXPECT_EQ(yield_seq(m), static_cast<std::uint64_t>(received));
+          ++received;
+        }
+        if (received_when_timer_fired < 0) co_await pause(5ms);
+      },
+      30s);
   EXPECT_EQ(received, kBurst);
   ASSERT_GE(received_when_timer_fired, 0) << "timer never fired";
   EXPECT_LT(received_when_timer_fired, kBurst) << "the burst starved the timer";
@@ -137,18 +140,21 @@ TEST_F(TransportTest, CancellingAReceiveLosesNoMessage) {
 
   int received = 0;
   int timer_wins = 0;
-  run_bounded(io, [&]() -> asio::awaitable<void> {
-    while (received < kMessages) {
-      asio::steady_timer zero(io, 0ms);
-      auto r = co_await (router.receive() || zero.async_wait(asio::use_awaitable));
-      if (r.index() == 1) {
-        ++timer_wins;
-        continue;
-      }
-      EXPECT_EQ(yield_seq(std::get<0>(r)), static_cast<std::uint64_t>(received));
-      ++received;
-    }
-  }, 60s);
+  run_bounded(
+      io,
+      [&]() -> asio::awaitable<void> {
+        while (received < kMessages) {
+          asio::steady_timer zero(io, 0ms);
+          auto r = co_await (router.receive() || zero.async_wait(asio::use_awaitable));
+          if (r.index() == 1) {
+            ++timer_wins;
+            continue;
+          }
+          EXPECT_EQ(yield_seq(std::get<0>(r)), static_cast<std::uint64_t>(received));
+          ++received;
+        }
+      },
+      60s);
   EXPECT_EQ(received, kMessages);
   RecordProperty("timer_wins", timer_wins);
 }
@@ -169,7 +175,8 @@ TEST_F(TransportTest, ShutdownWithQueuedMessagesFinishesWithinTheLingerBound) {
   dealer->connect(endpoint);
   dealer->start();
   run_bounded(io, [&]() -> asio::awaitable<void> {
-    for (int i = 0; i < 10'000; ++i) (void)dealer->send(to_dealer_peer(yield_frame(encoder, i, 1024)));
+    for (int i = 0; i < 10'000; ++i)
+      (void)dealer->send(to_dealer_peer(yield_frame(encoder, i, 1024)));
     EXPECT_TRUE(co_await eventually([&] { return dealer->stats().would_block > 0; }))
         << "the peer never filled up";
   });
@@ -224,32 +231,37 @@ TEST_F(TransportTest, OneSlowPeerDoesNotBlockTheOthers) {
 
   constexpr int kToSlow = 200;
   constexpr int kToFast = 50;
-  run_bounded(io, [&]() -> asio::awaitable<void> {
-    slow.send(yield_frame(encoder, 0), zmq::send_flags::none);
-    EXPECT_TRUE(fast.send(to_dealer_peer(yield_frame(encoder, 0))).ok());
-    for (int i = 0; i < 2; ++i) (void)co_await router.receive();  // router knows both
+  run_bounded(
+      io,
+      [&]() -> asio::awaitable<void> {
+        slow.send(yield_frame(encoder, 0), zmq::send_flags::none);
+        EXPECT_TRUE(fast.send(to_dealer_peer(yield_frame(encoder, 0))).ok());
+        for (int i = 0; i < 2; ++i) (void)co_await router.receive();  // router knows both
 
-    for (int i = 0; i < kToSlow; ++i) EXPECT_TRUE(router.send(to_peer("slow", yield_frame(encoder, i))).ok());
-    for (int i = 0; i < kToFast; ++i) EXPECT_TRUE(router.send(to_peer("fast", yield_frame(encoder, i))).ok());
-    for (int i = 0; i < kToFast; ++i)
-      EXPECT_EQ(yield_seq(co_await fast.receive()), static_cast<std::uint64_t>(i));
-    EXPECT_GT(router.stats().would_block, 0u) << "the slow peer never filled up";
+        for (int i = 0; i < kToSlow; ++i)
+          EXPECT_TRUE(router.send(to_peer("slow", yield_frame(encoder, i))).ok());
+        for (int i = 0; i < kToFast; ++i)
+          EXPECT_TRUE(router.send(to_peer("fast", yield_frame(encoder, i))).ok());
+        for (int i = 0; i < kToFast; ++i)
+          EXPECT_EQ(yield_seq(co_await fast.receive()), static_cast<std::uint64_t>(i));
+        EXPECT_GT(router.stats().would_block, 0u) << "the slow peer never filled up";
 
-    int slow_received = 0;
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (slow_received < kToSlow && std::chrono::steady_clock::now() < deadline) {
-      zmq::message_t m;
-      if (slow.recv(m, zmq::recv_flags::dontwait)) {
-        auto copy = zmq::message_t(m.data(), m.size());  // aligned for reading
-        EXPECT_EQ(wire::GetEnvelope(copy.data())->body_as_Yield()->seq(),
-                  static_cast<std::uint64_t>(slow_received));
-        ++slow_received;
-      } else {
-        co_await pause(1ms);
-      }
-    }
-    EXPECT_EQ(slow_received, kToSlow);
-  }, 20s);
+        int slow_received = 0;
+        const auto deadline = std::chrono::steady_clock::now() + 10s;
+        while (slow_received < kToSlow && std::chrono::steady_clock::now() < deadline) {
+          zmq::message_t m;
+          if (slow.recv(m, zmq::recv_flags::dontwait)) {
+            auto copy = zmq::message_t(m.data(), m.size());  // aligned for reading
+            EXPECT_EQ(wire::GetEnvelope(copy.data())->body_as_Yield()->seq(),
+                      static_cast<std::uint64_t>(slow_received));
+            ++slow_received;
+          } else {
+            co_await pause(1ms);
+          }
+        }
+        EXPECT_EQ(slow_received, kToSlow);
+      },
+      20s);
 }
 
 // Given a peer that disconnected, sends to it are counted unroutable and reported,

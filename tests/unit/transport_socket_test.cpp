@@ -107,7 +107,8 @@ TEST_F(TransportTest, OutboxRefusesBeyondItsCapacityAndLosesNothingBefore) {
   config.outbox_capacity = 10;
   Socket dealer(io.get_executor(), zmq_context, config);
   dealer.connect(dir.ipc_endpoint("nobody-home"));  // IMMEDIATE: nothing leaves
-  for (int i = 0; i < 10; ++i) EXPECT_TRUE(dealer.send(to_dealer_peer(yield_frame(encoder, i))).ok());
+  for (int i = 0; i < 10; ++i)
+    EXPECT_TRUE(dealer.send(to_dealer_peer(yield_frame(encoder, i))).ok());
   auto full = dealer.send(to_dealer_peer(yield_frame(encoder, 10)));
   ASSERT_FALSE(full.ok());
   EXPECT_EQ(full.error(), transport::SendError::outbox_full);
@@ -120,14 +121,17 @@ TEST_F(TransportTest, ControlMessagesOvertakeQueuedData) {
   Socket dealer(io.get_executor(), zmq_context, dealer_config("prio-client"));
   dealer.connect(endpoint);
   // Queue before the pump runs, so both queues are full when it first sends.
-  for (int i = 0; i < 50; ++i) ASSERT_TRUE(dealer.send(to_dealer_peer(yield_frame(encoder, i))).ok());
-  ASSERT_TRUE(dealer.send(to_dealer_peer(yield_frame(encoder, 999)), transport::Priority::control).ok());
+  for (int i = 0; i < 50; ++i)
+    ASSERT_TRUE(dealer.send(to_dealer_peer(yield_frame(encoder, i))).ok());
+  ASSERT_TRUE(
+      dealer.send(to_dealer_peer(yield_frame(encoder, 999)), transport::Priority::control).ok());
   router.start();
   dealer.start();
   run_bounded(io, [&]() -> asio::awaitable<void> {
     auto first = co_await router.receive();
     EXPECT_EQ(yield_seq(first), 999u);
-    for (int i = 0; i < 50; ++i) EXPECT_EQ(yield_seq(co_await router.receive()), static_cast<std::uint64_t>(i));
+    for (int i = 0; i < 50; ++i)
+      EXPECT_EQ(yield_seq(co_await router.receive()), static_cast<std::uint64_t>(i));
   });
 }
 
@@ -139,7 +143,8 @@ TEST_F(TransportTest, FlushReturnsOnceTheOutboxIsHandedToZmq) {
   router.start();
   dealer.start();
   run_bounded(io, [&]() -> asio::awaitable<void> {
-    for (int i = 0; i < 100; ++i) EXPECT_TRUE(dealer.send(to_dealer_peer(yield_frame(encoder, i))).ok());
+    for (int i = 0; i < 100; ++i)
+      EXPECT_TRUE(dealer.send(to_dealer_peer(yield_frame(encoder, i))).ok());
     EXPECT_TRUE(co_await dealer.flush(5s));
     EXPECT_EQ(dealer.queued(), 0u);
     EXPECT_EQ(dealer.stats().sent, 100u);

@@ -17,7 +17,8 @@ std::span<const std::uint8_t> encode_start(Encoder& encoder) {
                       .call_id = 11,
                       .deadline_unix_ms = 1234};
   return encoder.encode(header, [](flatbuffers::FlatBufferBuilder& b) {
-    auto args = CreatePayload(b, b.CreateString("AddArgs"), b.CreateVector(std::vector<std::uint8_t>{1, 2, 3}));
+    auto args = CreatePayload(b, b.CreateString("AddArgs"),
+                              b.CreateVector(std::vector<std::uint8_t>{1, 2, 3}));
     return CreateStart(b, b.CreateString("add"), CallKind::Call, args);
   });
 }

@@ -32,8 +32,8 @@ task<void> wait_for(PendingCall& pending) {
 
 }  // namespace
 
-ActorCore::ActorCore(const asio::any_io_executor& executor, zmq::context_t& context, const Functions& functions,
-                     ActorOptions options, Actor& owner)
+ActorCore::ActorCore(const asio::any_io_executor& executor, zmq::context_t& context,
+                     const Functions& functions, ActorOptions options, Actor& owner)
     : executor_(executor),
       context_(context),
       functions_(functions),
@@ -41,11 +41,12 @@ ActorCore::ActorCore(const asio::any_io_executor& executor, zmq::context_t& cont
       owner_(owner),
       identity_(make_identity(options_.name)) {
   if (!options_.uid.empty()) identity_.uid = options_.uid;
-  inbox_ = std::make_shared<transport::Socket>(executor_, context_,
-                                               socket_config(transport::SocketKind::router, options_, identity_));
-  const std::string bind = options_.bind_endpoint.empty()
-                               ? transport::private_ipc_endpoint(identity_.name + "-" + identity_.uid)
-                               : options_.bind_endpoint;
+  inbox_ = std::make_shared<transport::Socket>(
+      executor_, context_, socket_config(transport::SocketKind::router, options_, identity_));
+  const std::string bind =
+      options_.bind_endpoint.empty()
+          ? transport::private_ipc_endpoint(identity_.name + "-" + identity_.uid)
+          : options_.bind_endpoint;
   endpoint_ = inbox_->bind(bind);
   inbox_->start();
 }
@@ -57,7 +58,8 @@ ActorCore::~ActorCore() {
 }
 
 Nursery& ActorCore::service() {
-  if (!service_) throw std::logic_error("actor " + identity_.display() + " is not serving: run serve() first");
+  if (!service_)
+    throw std::logic_error("actor " + identity_.display() + " is not serving: run serve() first");
   return *service_;
 }
 
@@ -106,8 +108,8 @@ task<void> ActorCore::receive_loop(std::shared_ptr<transport::Socket> socket) {
 
 task<Portal> ActorCore::connect(const std::string& endpoint) {
   Nursery& service_nursery = service();
-  auto dealer = std::make_shared<transport::Socket>(executor_, context_,
-                                                    socket_config(transport::SocketKind::dealer, options_, identity_));
+  auto dealer = std::make_shared<transport::Socket>(
+      executor_, context_, socket_config(transport::SocketKind::dealer, options_, identity_));
   dealer->connect(endpoint);
   dealer->start();
   service_nursery.start_soon(receive_loop(dealer));
@@ -115,14 +117,15 @@ task<Portal> ActorCore::connect(const std::string& endpoint) {
   PendingCall handshake(executor_);
   handshakes_[dealer.get()] = &handshake;
   const auto msg_id = ++next_msg_id_;
-  auto hello = encoder_.encode({.msg_id = msg_id, .from = identity_.ref()}, [&](flatbuffers::FlatBufferBuilder& b) {
-    auto actor = wire::Encoder::actor_id(b, identity_.ref());
-    auto ep = b.CreateString(endpoint_);
-    auto host = b.CreateString("");
-    return wire::CreateHello(b, wire::kProtocolVersion, wire::kMinProtocolVersion, actor,
-                             static_cast<std::uint32_t>(options_.heartbeat_interval.count()), ep,
-                             static_cast<std::uint32_t>(::getpid()), host);
-  });
+  auto hello = encoder_.encode(
+      {.msg_id = msg_id, .from = identity_.ref()}, [&](flatbuffers::FlatBufferBuilder& b) {
+        auto actor = wire::Encoder::actor_id(b, identity_.ref());
+        auto ep = b.CreateString(endpoint_);
+        auto host = b.CreateString("");
+        return wire::CreateHello(b, wire::kProtocolVersion, wire::kMinProtocolVersion, actor,
+                                 static_cast<std::uint32_t>(options_.heartbeat_interval.count()),
+                                 ep, static_cast<std::uint32_t>(::getpid()), host);
+      });
   (void)dealer->send({.peer = {}, .envelope = transport::make_frame(hello), .attachments = {}},
                      transport::Priority::control);
 
@@ -143,8 +146,9 @@ task<Portal> ActorCore::connect(const std::string& endpoint) {
   const auto* welcome = handshake.reply->envelope().body_as_Welcome();
   if (!welcome->accepted()) {
     dealer->close();
-    throw ProtocolMismatch("actor at " + endpoint + " refused the connection: " +
-                           (welcome->reason() ? welcome->reason()->str() : std::string("no reason given")));
+    throw ProtocolMismatch(
+        "actor at " + endpoint + " refused the connection: " +
+        (welcome->reason() ? welcome->reason()->str() : std::string("no reason given")));
   }
   co_return Portal(*this, identity_from_wire(welcome->actor()));  // handle() made the Peer
 }
@@ -161,19 +165,24 @@ namespace {
 
 /// Answers a Hello we refuse, straight to the routing id (there is no Peer for it).
 void refuse_hello(transport::Socket& inbox, wire::Encoder& encoder, const ActorIdentity& self,
-                  std::string_view routing_id, std::uint64_t in_reply_to, const std::string& reason) {
-  auto bytes = encoder.encode({.in_reply_to = in_reply_to, .from = self.ref()}, [&](flatbuffers::FlatBufferBuilder& b) {
-    auto actor = wire::Encoder::actor_id(b, self.ref());
-    auto why = b.CreateString(reason);
-    return wire::CreateWelcome(b, false, wire::kProtocolVersion, actor, 0, why);
-  });
-  (void)inbox.send({.peer = transport::make_frame(routing_id), .envelope = transport::make_frame(bytes), .attachments = {}},
+                  std::string_view routing_id, std::uint64_t in_reply_to,
+                  const std::string& reason) {
+  auto bytes = encoder.encode(
+      {.in_reply_to = in_reply_to, .from = self.ref()}, [&](flatbuffers::FlatBufferBuilder& b) {
+        auto actor = wire::Encoder::actor_id(b, self.ref());
+        auto why = b.CreateString(reason);
+        return wire::CreateWelcome(b, false, wire::kProtocolVersion, actor, 0, why);
+      });
+  (void)inbox.send({.peer = transport::make_frame(routing_id),
+                    .envelope = transport::make_frame(bytes),
+                    .attachments = {}},
                    transport::Priority::control);
 }
 
 }  // namespace
 
-void ActorCore::handle(transport::InboundMessage message, const std::shared_ptr<transport::Socket>& via) {
+void ActorCore::handle(transport::InboundMessage message,
+                       const std::shared_ptr<transport::Socket>& via) {
   const wire::Envelope& env = message.envelope();
   const bool on_inbox = via == inbox_;
 
@@ -201,10 +210,11 @@ void ActorCore::handle(transport::InboundMessage message, const std::shared_ptr<
     const auto* hello = env.body_as_Hello();
     const std::string routing_id(message.peer());
     if (!wire::versions_compatible(hello->min_protocol_version(), hello->protocol_version())) {
-      refuse_hello(*inbox_, encoder_, identity_, routing_id, env.msg_id(),
-                   fmt::format("protocol versions {}..{} are not supported; {} speaks {}..{}",
-                               hello->min_protocol_version(), hello->protocol_version(), identity_.display(),
-                               wire::kMinProtocolVersion, wire::kProtocolVersion));
+      refuse_hello(
+          *inbox_, encoder_, identity_, routing_id, env.msg_id(),
+          fmt::format("protocol versions {}..{} are not supported; {} speaks {}..{}",
+                      hello->min_protocol_version(), hello->protocol_version(), identity_.display(),
+                      wire::kMinProtocolVersion, wire::kProtocolVersion));
       return;
     }
     ActorIdentity peer_identity = identity_from_wire(hello->actor());
@@ -219,25 +229,32 @@ void ActorCore::handle(transport::InboundMessage message, const std::shared_ptr<
     if (!slot->dealer) slot->socket = inbox_.get();  // our own connection to it, if any, wins
     slot->routing_id = routing_id;
     slot->last_heard = Clock::now();
-    send(*slot, {.in_reply_to = env.msg_id()}, [&](flatbuffers::FlatBufferBuilder& b) {
-      auto actor = wire::Encoder::actor_id(b, identity_.ref());
-      return wire::CreateWelcome(b, true, wire::kProtocolVersion, actor,
-                                 static_cast<std::uint32_t>(options_.heartbeat_interval.count()));
-    }, transport::Priority::control);
+    send(
+        *slot, {.in_reply_to = env.msg_id()},
+        [&](flatbuffers::FlatBufferBuilder& b) {
+          auto actor = wire::Encoder::actor_id(b, identity_.ref());
+          return wire::CreateWelcome(
+              b, true, wire::kProtocolVersion, actor,
+              static_cast<std::uint32_t>(options_.heartbeat_interval.count()));
+        },
+        transport::Priority::control);
     if (expected_children_.count(peer_identity.uid)) {
       // One of our children booting: hand it its spawn spec.
-      send(*slot, {.msg_id = ++next_msg_id_, .to = peer_identity.ref()}, [&](flatbuffers::FlatBufferBuilder& b) {
-        auto child = wire::Encoder::actor_id(b, peer_identity.ref());
-        auto parent = wire::Encoder::actor_id(b, identity_.ref());
-        auto parent_endpoint = b.CreateString(endpoint_);
-        wire::SpawnBuilder spawn(b);
-        spawn.add_child(child);
-        spawn.add_parent(parent);
-        spawn.add_parent_endpoint(parent_endpoint);
-        spawn.add_link_timeout_ms(
-            static_cast<std::uint32_t>((options_.heartbeat_interval * options_.heartbeat_liveness).count()));
-        return spawn.Finish();
-      }, transport::Priority::control);
+      send(
+          *slot, {.msg_id = ++next_msg_id_, .to = peer_identity.ref()},
+          [&](flatbuffers::FlatBufferBuilder& b) {
+            auto child = wire::Encoder::actor_id(b, peer_identity.ref());
+            auto parent = wire::Encoder::actor_id(b, identity_.ref());
+            auto parent_endpoint = b.CreateString(endpoint_);
+            wire::SpawnBuilder spawn(b);
+            spawn.add_child(child);
+            spawn.add_parent(parent);
+            spawn.add_parent_endpoint(parent_endpoint);
+            spawn.add_link_timeout_ms(static_cast<std::uint32_t>(
+                (options_.heartbeat_interval * options_.heartbeat_liveness).count()));
+            return spawn.Finish();
+          },
+          transport::Priority::control);
     }
     return;
   }
@@ -251,18 +268,24 @@ void ActorCore::handle(transport::InboundMessage message, const std::shared_ptr<
       if (p->dealer == via) peer = p.get();
   }
   if (!peer) {
-    if (on_inbox) log::debug("actor {}: message from unknown peer '{}' dropped (no Hello)", identity_.display(), message.peer());
+    if (on_inbox)
+      log::debug("actor {}: message from unknown peer '{}' dropped (no Hello)", identity_.display(),
+                 message.peer());
     return;
   }
   peer->last_heard = Clock::now();
   switch (env.body_type()) {
-    case wire::Body::Heartbeat: return;
-    case wire::Body::Start: return on_start(*peer, std::move(message));
+    case wire::Body::Heartbeat:
+      return;
+    case wire::Body::Start:
+      return on_start(*peer, std::move(message));
     case wire::Body::Cancel:
       if (env.call_id() == 0) return on_actor_cancel(*peer, env);
       return on_cancel(*peer, env);
-    case wire::Body::Spawn: return on_spawn(*peer, std::move(message));
-    case wire::Body::SpawnAck: return on_spawn_ack(*peer, std::move(message));
+    case wire::Body::Spawn:
+      return on_spawn(*peer, std::move(message));
+    case wire::Body::SpawnAck:
+      return on_spawn_ack(*peer, std::move(message));
     case wire::Body::CancelAck:
       if (env.call_id() == 0) {  // a child confirming it stopped
         auto it = expected_stop_acks_.find(peer->identity.uid);
@@ -275,16 +298,21 @@ void ActorCore::handle(transport::InboundMessage message, const std::shared_ptr<
       return on_call_reply(*peer, std::move(message));
     case wire::Body::StartAck:
     case wire::Body::Return:
-    case wire::Body::Error: return on_call_reply(*peer, std::move(message));
+    case wire::Body::Error:
+      return on_call_reply(*peer, std::move(message));
     default:
-      send(*peer, {.in_reply_to = env.msg_id(), .call_id = env.call_id()}, [&](flatbuffers::FlatBufferBuilder& b) {
-        auto text = b.CreateString(fmt::format("actor {} does not handle message type {}", identity_.display(),
-                                               wire::EnumNameBody(env.body_type())));
-        wire::ErrorBuilder error(b);
-        error.add_kind(wire::ErrorKind::UnsupportedMessage);
-        error.add_message(text);
-        return error.Finish();
-      }, transport::Priority::control);
+      send(
+          *peer, {.in_reply_to = env.msg_id(), .call_id = env.call_id()},
+          [&](flatbuffers::FlatBufferBuilder& b) {
+            auto text = b.CreateString(fmt::format("actor {} does not handle message type {}",
+                                                   identity_.display(),
+                                                   wire::EnumNameBody(env.body_type())));
+            wire::ErrorBuilder error(b);
+            error.add_kind(wire::ErrorKind::UnsupportedMessage);
+            error.add_message(text);
+            return error.Finish();
+          },
+          transport::Priority::control);
   }
 }
 
@@ -292,14 +320,25 @@ void ActorCore::handle(transport::InboundMessage message, const std::shared_ptr<
 
 namespace tether {
 
-Actor::Actor(const boost::asio::any_io_executor& executor, zmq::context_t& context, const Functions& functions,
-             ActorOptions options)
-    : core_(std::make_unique<detail::ActorCore>(executor, context, functions, std::move(options), *this)) {}
+Actor::Actor(const boost::asio::any_io_executor& executor, zmq::context_t& context,
+             const Functions& functions, ActorOptions options)
+    : core_(std::make_unique<detail::ActorCore>(executor, context, functions, std::move(options),
+                                                *this)) {}
 Actor::~Actor() = default;
-const ActorIdentity& Actor::identity() const noexcept { return core_->identity_; }
-const std::string& Actor::endpoint() const noexcept { return core_->endpoint_; }
-task<void> Actor::serve() { return core_->serve(); }
-task<Portal> Actor::connect(const std::string& endpoint) { return core_->connect(endpoint); }
-std::size_t Actor::serving_calls() const noexcept { return core_->serving_count_; }
+const ActorIdentity& Actor::identity() const noexcept {
+  return core_->identity_;
+}
+const std::string& Actor::endpoint() const noexcept {
+  return core_->endpoint_;
+}
+task<void> Actor::serve() {
+  return core_->serve();
+}
+task<Portal> Actor::connect(const std::string& endpoint) {
+  return core_->connect(endpoint);
+}
+std::size_t Actor::serving_calls() const noexcept {
+  return core_->serving_count_;
+}
 
 }  // namespace tether

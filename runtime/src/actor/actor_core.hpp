@@ -24,7 +24,7 @@ using Clock = std::chrono::steady_clock;
 struct PendingCall {
   explicit PendingCall(const boost::asio::any_io_executor& ex)
       : wake(ex, boost::asio::steady_timer::time_point::max()) {}
-  boost::asio::steady_timer wake;                 // cancelled when an outcome arrives
+  boost::asio::steady_timer wake;                  // cancelled when an outcome arrives
   std::optional<transport::InboundMessage> reply;  // Return, Error or CancelAck
   std::exception_ptr failure;                      // raised locally (PeerLost)
   bool done() const { return reply.has_value() || failure != nullptr; }
@@ -41,13 +41,13 @@ struct ServingCall {
 
 struct Peer {
   ActorIdentity identity;
-  transport::Socket* socket = nullptr;              // where to send to it
-  std::string routing_id;                           // set when it reached our ROUTER
-  std::shared_ptr<transport::Socket> dealer;        // set when we connected to it
+  transport::Socket* socket = nullptr;        // where to send to it
+  std::string routing_id;                     // set when it reached our ROUTER
+  std::shared_ptr<transport::Socket> dealer;  // set when we connected to it
   Clock::time_point last_heard;
   Clock::time_point last_sent;
-  std::map<std::uint64_t, PendingCall*> pending;    // our calls to it
-  std::map<std::uint64_t, ServingCall> serving;     // its calls to us
+  std::map<std::uint64_t, PendingCall*> pending;  // our calls to it
+  std::map<std::uint64_t, ServingCall> serving;   // its calls to us
 };
 
 class ActorCore {
@@ -78,7 +78,8 @@ class ActorCore {
   task<void> watch_peers();
   void lose_peer(const std::string& uid, const std::string& why);
   /// Calls `listener(why)` once if the peer `uid` is lost. Returns a key for unlisten.
-  std::uint64_t listen_for_loss(const std::string& uid, std::function<void(const std::string&)> listener);
+  std::uint64_t listen_for_loss(const std::string& uid,
+                                std::function<void(const std::string&)> listener);
   void unlisten(std::uint64_t key);
 
   // -- lineage.cpp: the parent/child boot handshake and actor-wide cancel ------------
@@ -135,15 +136,16 @@ class ActorCore {
   Nursery* service_ = nullptr;  // set while serve() runs
   // Outstanding connect() handshakes, by the dealer's address (Welcome arrives there).
   std::map<transport::Socket*, PendingCall*> handshakes_;
-  std::multimap<std::string, std::pair<std::uint64_t, std::function<void(const std::string&)>>> loss_listeners_;
+  std::multimap<std::string, std::pair<std::uint64_t, std::function<void(const std::string&)>>>
+      loss_listeners_;
   std::uint64_t next_listener_ = 0;
-  std::map<std::string, PendingCall*> expected_children_;  // parent: uid -> boot waiter
-  std::map<std::string, PendingCall*> expected_stop_acks_; // parent: uid -> CancelAck waiter
-  PendingCall* spawn_waiter_ = nullptr;                    // child: waiting for Spawn
-  std::unique_ptr<PendingCall> stop_request_;              // set once Cancel(0) arrived
-  std::string stop_requester_;                             // uid to send CancelAck to
+  std::map<std::string, PendingCall*> expected_children_;   // parent: uid -> boot waiter
+  std::map<std::string, PendingCall*> expected_stop_acks_;  // parent: uid -> CancelAck waiter
+  PendingCall* spawn_waiter_ = nullptr;                     // child: waiting for Spawn
+  std::unique_ptr<PendingCall> stop_request_;               // set once Cancel(0) arrived
+  std::string stop_requester_;                              // uid to send CancelAck to
   std::uint64_t stop_request_msg_ = 0;
-  PendingCall* serving_drained_ = nullptr;                 // completed when serving_count_ hits 0
+  PendingCall* serving_drained_ = nullptr;  // completed when serving_count_ hits 0
 };
 
 /// "where: what" for logs, from any exception.
@@ -151,7 +153,8 @@ std::string error_text(const std::exception_ptr& e);
 
 /// Builds the wire Error for an exception raised while serving `function`, keeping a
 /// relayed RemoteError's origin and path and appending `self`.
-flatbuffers::Offset<wire::Error> encode_error(flatbuffers::FlatBufferBuilder& b, const std::exception_ptr& error,
+flatbuffers::Offset<wire::Error> encode_error(flatbuffers::FlatBufferBuilder& b,
+                                              const std::exception_ptr& error,
                                               const ActorIdentity& self, std::string_view function,
                                               std::uint64_t call_id, const ActorIdentity& caller);
 
@@ -160,6 +163,7 @@ RemoteError::Details decode_error(const wire::Error& error);
 
 /// Payload table from packed bytes, 8-byte aligned inside the envelope so the receiver
 /// can read the nested buffer in place.
-flatbuffers::Offset<wire::Payload> encode_payload(flatbuffers::FlatBufferBuilder& b, const PackedPayload& payload);
+flatbuffers::Offset<wire::Payload> encode_payload(flatbuffers::FlatBufferBuilder& b,
+                                                  const PackedPayload& payload);
 
 }  // namespace tether::detail

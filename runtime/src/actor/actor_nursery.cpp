@@ -39,10 +39,14 @@ task<void> wait_until_done(detail::PendingCall& pending) {
 SpawnSpec spawn_spec(const detail::ActorCore& core, const std::string& name, const std::string& uid,
                      const SpawnOptions& options) {
   SpawnSpec spec;
-  spec.executable = options.executable.empty() ? std::filesystem::read_symlink("/proc/self/exe").string()
-                                               : options.executable;
-  spec.argv = {spec.executable, Program::kChildFlag, "--tether-parent=" + core.endpoint_,
-               "--tether-parent-pid=" + std::to_string(::getpid()), "--tether-uid=" + uid,
+  spec.executable = options.executable.empty()
+                        ? std::filesystem::read_symlink("/proc/self/exe").string()
+                        : options.executable;
+  spec.argv = {spec.executable,
+               Program::kChildFlag,
+               "--tether-parent=" + core.endpoint_,
+               "--tether-parent-pid=" + std::to_string(::getpid()),
+               "--tether-uid=" + uid,
                "--tether-name=" + name};
   if (!options.bind_endpoint.empty()) spec.argv.push_back("--tether-bind=" + options.bind_endpoint);
   spec.argv.insert(spec.argv.end(), options.extra_args.begin(), options.extra_args.end());
@@ -62,7 +66,8 @@ task<Portal> ActorNursery::start_actor(std::string name, SpawnOptions options) {
   const std::string uid = make_identity(name).uid;
   detail::PendingCall boot(core.executor_);
   core.expect_child(uid, boot);
-  auto process = std::make_unique<ChildProcess>(core.executor_, spawn_spec(core, name, uid, options));
+  auto process =
+      std::make_unique<ChildProcess>(core.executor_, spawn_spec(core, name, uid, options));
   const pid_t pid = process->pid();
   log::info("actor {}: started child '{}' (pid {})", core.identity_.display(), name, pid);
 
@@ -89,10 +94,11 @@ task<Portal> ActorNursery::start_actor(std::string name, SpawnOptions options) {
     if (!exited_during_boot) process->signal(SIGKILL);
     if (interrupted) co_await allow_cleanup();
     const ExitStatus status = co_await shielded(process->wait());
-    const std::string why = exited_during_boot
-                                ? fmt::format("child '{}' (pid {}) {} during boot", name, pid, status.describe())
-                                : fmt::format("child '{}' (pid {}) did not finish booting within {} ms", name, pid,
-                                              options.boot_timeout.count());
+    const std::string why =
+        exited_during_boot
+            ? fmt::format("child '{}' (pid {}) {} during boot", name, pid, status.describe())
+            : fmt::format("child '{}' (pid {}) did not finish booting within {} ms", name, pid,
+                          options.boot_timeout.count());
     if (options.on_exit) options.on_exit(status);
     if (interrupted) std::rethrow_exception(interrupted);
     throw BootFailed(name, pid, status, why);
@@ -100,7 +106,8 @@ task<Portal> ActorNursery::start_actor(std::string name, SpawnOptions options) {
 
   detail::Peer* peer = core.find_peer(uid);
   ActorIdentity identity = peer ? peer->identity : ActorIdentity{uid, name, 0};
-  auto& child = children_.emplace_back(Child{name, uid, std::move(options), std::move(process), {}, false, false, false});
+  auto& child = children_.emplace_back(
+      Child{name, uid, std::move(options), std::move(process), {}, false, false, false});
   child.supervisor = tasks_->start_cancellable(supervise(child));
   co_return Portal(core, identity);
 }
@@ -130,9 +137,10 @@ task<void> ActorNursery::supervise(Child& child) {
   // Whoever still waits on it learns now, not at the next heartbeat timeout.
   core.lose_peer(child.uid, "its process " + status.describe());
   if (child.stop_requested || status.clean()) co_return;
-  throw ActorExited(child.name, child.process->pid(), status,
-                    fmt::format("child '{}' (pid {}) {}{}", child.name, child.process->pid(), status.describe(),
-                                child.link_lost ? " after its link was lost" : ""));
+  throw ActorExited(
+      child.name, child.process->pid(), status,
+      fmt::format("child '{}' (pid {}) {}{}", child.name, child.process->pid(), status.describe(),
+                  child.link_lost ? " after its link was lost" : ""));
 }
 
 task<void> ActorNursery::teardown(Child& child) {
@@ -152,9 +160,12 @@ task<void> ActorNursery::teardown(Child& child) {
         ack.complete();
       }
     });
-    core.send(*peer, {.msg_id = ++core.next_msg_id_, .call_id = 0}, [](flatbuffers::FlatBufferBuilder& b) {
-      return wire::CreateCancel(b, b.CreateString("stopped by its parent"));
-    }, transport::Priority::control);
+    core.send(
+        *peer, {.msg_id = ++core.next_msg_id_, .call_id = 0},
+        [](flatbuffers::FlatBufferBuilder& b) {
+          return wire::CreateCancel(b, b.CreateString("stopped by its parent"));
+        },
+        transport::Priority::control);
     (void)co_await move_on_after(child.options.cancel_grace, wait_until_done(ack));
     *watching = false;
     core.expect_stop_ack(child.uid, nullptr);
@@ -162,15 +173,17 @@ task<void> ActorNursery::teardown(Child& child) {
   auto status = co_await child.process->wait_for(child.options.cancel_grace);
   if (!status) {
     // 2. Insist.
-    log::warn("actor {}: child '{}' (pid {}) ignored Cancel for {} ms; sending SIGTERM", core.identity_.display(),
-              child.name, child.process->pid(), child.options.cancel_grace.count());
+    log::warn("actor {}: child '{}' (pid {}) ignored Cancel for {} ms; sending SIGTERM",
+              core.identity_.display(), child.name, child.process->pid(),
+              child.options.cancel_grace.count());
     child.process->signal(SIGTERM);
     status = co_await child.process->wait_for(child.options.term_grace);
   }
   if (!status) {
     // 3. Force: SIGKILL cannot be ignored, so this wait ends.
-    log::warn("actor {}: child '{}' (pid {}) survived SIGTERM for {} ms; sending SIGKILL", core.identity_.display(),
-              child.name, child.process->pid(), child.options.term_grace.count());
+    log::warn("actor {}: child '{}' (pid {}) survived SIGTERM for {} ms; sending SIGKILL",
+              core.identity_.display(), child.name, child.process->pid(),
+              child.options.term_grace.count());
     child.process->signal(SIGKILL);
     status = co_await child.process->wait();
   }

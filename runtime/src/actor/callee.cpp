@@ -1,6 +1,6 @@
 // The callee's side of the call dialog: Start -> StartAck -> Return | Error | CancelAck.
-#include <boost/asio/steady_timer.hpp>
 #include <fmt/core.h>
+#include <boost/asio/steady_timer.hpp>
 
 #include "actor_core.hpp"
 #include "tether/base/log.hpp"
@@ -31,8 +31,12 @@ void ActorCore::on_start(Peer& peer, transport::InboundMessage message) {
   const std::uint64_t call_id = env.call_id();
   const std::string function = start->function() ? start->function()->str() : "";
   auto fail = [&](wire::ErrorKind kind, std::string type, std::string text) {
-    RemoteError::Details d{.kind = kind, .type_name = std::move(type), .message = std::move(text),
-                           .origin = identity_, .relay_path = {identity_}, .trace = {}};
+    RemoteError::Details d{.kind = kind,
+                           .type_name = std::move(type),
+                           .message = std::move(text),
+                           .origin = identity_,
+                           .relay_path = {identity_},
+                           .trace = {}};
     send_error(peer, call_id, env.msg_id(), make_remote_error(std::move(d)), function);
   };
   if (call_id == 0 || peer.serving.count(call_id)) {
@@ -42,8 +46,8 @@ void ActorCore::on_start(Peer& peer, transport::InboundMessage message) {
   const Functions::Entry* entry = functions_.find(function);
   if (!entry) {
     return fail(wire::ErrorKind::UnknownFunction, "tether::UnknownFunction",
-                fmt::format("actor {} exposes no function '{}' (exposed: {})", identity_.display(), function,
-                            joined(functions_.names())));
+                fmt::format("actor {} exposes no function '{}' (exposed: {})", identity_.display(),
+                            function, joined(functions_.names())));
   }
   const auto* args = start->args();
   const std::string type = args && args->type_name() ? args->type_name()->str() : "";
@@ -64,28 +68,34 @@ void ActorCore::on_start(Peer& peer, transport::InboundMessage message) {
   peer.serving[call_id] = {};
   ++serving_count_;
   const std::string uid = peer.identity.uid;
-  TaskHandle task = service().start_cancellable(serve_call(uid, call_id, entry, std::move(message)));
+  TaskHandle task =
+      service().start_cancellable(serve_call(uid, call_id, entry, std::move(message)));
   if (Peer* p = find_peer(uid))  // the call may have finished already
-    if (auto it = p->serving.find(call_id); it != p->serving.end()) it->second.task = std::move(task);
+    if (auto it = p->serving.find(call_id); it != p->serving.end())
+      it->second.task = std::move(task);
 }
 
-task<void> ActorCore::serve_call(std::string peer_uid, std::uint64_t call_id, const Functions::Entry* entry,
-                                 transport::InboundMessage message) {
+task<void> ActorCore::serve_call(std::string peer_uid, std::uint64_t call_id,
+                                 const Functions::Entry* entry, transport::InboundMessage message) {
   const wire::Envelope& env = message.envelope();
   const auto* start = env.body_as_Start();
   const std::string function = start->function()->str();
   std::span<const std::uint8_t> bytes;
-  if (start->args() && start->args()->data()) bytes = {start->args()->data()->data(), start->args()->data()->size()};
+  if (start->args() && start->args()->data())
+    bytes = {start->args()->data()->data(), start->args()->data()->size()};
   std::optional<std::chrono::system_clock::time_point> deadline;
   if (env.deadline_unix_ms() != 0)
-    deadline = std::chrono::system_clock::time_point(std::chrono::milliseconds(env.deadline_unix_ms()));
-  ActorIdentity caller = find_peer(peer_uid) ? find_peer(peer_uid)->identity : ActorIdentity{peer_uid, "", 0};
+    deadline =
+        std::chrono::system_clock::time_point(std::chrono::milliseconds(env.deadline_unix_ms()));
+  ActorIdentity caller =
+      find_peer(peer_uid) ? find_peer(peer_uid)->identity : ActorIdentity{peer_uid, "", 0};
   Call call(owner_, caller, call_id, function, deadline);
 
   // The caller's deadline, enforced here too: the caller may be unable to cancel.
   std::optional<boost::asio::steady_timer> deadline_timer;
   if (deadline) {
-    deadline_timer.emplace(executor_, Clock::now() + (*deadline - std::chrono::system_clock::now()));
+    deadline_timer.emplace(executor_,
+                           Clock::now() + (*deadline - std::chrono::system_clock::now()));
     deadline_timer->async_wait([this, peer_uid, call_id](boost::system::error_code ec) {
       if (ec) return;
       Peer* p = find_peer(peer_uid);
@@ -106,7 +116,8 @@ task<void> ActorCore::serve_call(std::string peer_uid, std::uint64_t call_id, co
   }
   if (deadline_timer) deadline_timer->cancel();
   if (--serving_count_ == 0 && serving_drained_ && !serving_drained_->done()) {
-    serving_drained_->failure = std::make_exception_ptr(std::runtime_error("drained"));  // marks it done
+    serving_drained_->failure =
+        std::make_exception_ptr(std::runtime_error("drained"));  // marks it done
     serving_drained_->complete();
   }
   Peer* peer = find_peer(peer_uid);
@@ -114,24 +125,32 @@ task<void> ActorCore::serve_call(std::string peer_uid, std::uint64_t call_id, co
   const ServingCall state = peer->serving[call_id];
   peer->serving.erase(call_id);
 
-  const wire::Header reply{.msg_id = ++next_msg_id_, .in_reply_to = env.msg_id(), .call_id = call_id};
+  const wire::Header reply{
+      .msg_id = ++next_msg_id_, .in_reply_to = env.msg_id(), .call_id = call_id};
   if (error && is_cancellation(error)) {
     if (state.cancel_requested) {
-      send(*peer, reply, [](flatbuffers::FlatBufferBuilder& b) { return wire::CreateCancelAck(b); },
-           transport::Priority::control);
+      send(
+          *peer, reply, [](flatbuffers::FlatBufferBuilder& b) { return wire::CreateCancelAck(b); },
+          transport::Priority::control);
     } else if (state.deadline_expired) {
       send_error(*peer, call_id, env.msg_id(),
-                 std::make_exception_ptr(Timeout(fmt::format("deadline expired while serving '{}'", function))),
+                 std::make_exception_ptr(
+                     Timeout(fmt::format("deadline expired while serving '{}'", function))),
                  function);
     } else {
       // This actor is stopping: the caller must not wait for an answer that never comes.
-      RemoteError::Details d{.kind = wire::ErrorKind::Cancelled, .type_name = "tether::Cancelled",
-                             .message = fmt::format("actor {} stopped while serving '{}'", identity_.display(), function),
-                             .origin = identity_, .relay_path = {identity_}, .trace = {}};
+      RemoteError::Details d{.kind = wire::ErrorKind::Cancelled,
+                             .type_name = "tether::Cancelled",
+                             .message = fmt::format("actor {} stopped while serving '{}'",
+                                                    identity_.display(), function),
+                             .origin = identity_,
+                             .relay_path = {identity_},
+                             .trace = {}};
       send_error(*peer, call_id, env.msg_id(), make_remote_error(std::move(d)), function);
     }
   } else if (error) {
-    log::debug("actor {}: '{}' (call {}) failed: {}", identity_.display(), function, call_id, error_text(error));
+    log::debug("actor {}: '{}' (call {}) failed: {}", identity_.display(), function, call_id,
+               error_text(error));
     send_error(*peer, call_id, env.msg_id(), error, function);
   } else {
     send(*peer, reply, [&](flatbuffers::FlatBufferBuilder& b) {
@@ -144,8 +163,11 @@ void ActorCore::on_cancel(Peer& peer, const wire::Envelope& envelope) {
   auto it = peer.serving.find(envelope.call_id());
   if (it == peer.serving.end()) {
     // Already answered (the answer is on its way) or never started: ack so no one waits.
-    send(peer, {.msg_id = ++next_msg_id_, .in_reply_to = envelope.msg_id(), .call_id = envelope.call_id()},
-         [](flatbuffers::FlatBufferBuilder& b) { return wire::CreateCancelAck(b); }, transport::Priority::control);
+    send(
+        peer,
+        {.msg_id = ++next_msg_id_, .in_reply_to = envelope.msg_id(), .call_id = envelope.call_id()},
+        [](flatbuffers::FlatBufferBuilder& b) { return wire::CreateCancelAck(b); },
+        transport::Priority::control);
     return;
   }
   it->second.cancel_requested = true;

@@ -1,7 +1,7 @@
 // The caller's side of the call dialog.
+#include <fmt/core.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/core.h>
 
 #include "actor_core.hpp"
 
@@ -23,8 +23,10 @@ std::uint64_t unix_ms_after(std::chrono::milliseconds timeout) {
 
 }  // namespace
 
-task<transport::InboundMessage> ActorCore::call(const std::string& peer_uid, std::string_view function,
-                                                const PackedPayload& args, const CallOptions& options) {
+task<transport::InboundMessage> ActorCore::call(const std::string& peer_uid,
+                                                std::string_view function,
+                                                const PackedPayload& args,
+                                                const CallOptions& options) {
   Peer* peer = find_peer(peer_uid);
   if (!peer) throw PeerLost({peer_uid, "", 0}, "not connected (lost earlier, or never connected)");
   const ActorIdentity callee = peer->identity;
@@ -35,16 +37,17 @@ task<transport::InboundMessage> ActorCore::call(const std::string& peer_uid, std
     if (Peer* p = find_peer(peer_uid)) p->pending.erase(call_id);
   };
 
-  const bool sent = send(*peer,
-                         {.msg_id = ++next_msg_id_,
-                          .to = callee.ref(),
-                          .call_id = call_id,
-                          .deadline_unix_ms = options.timeout ? unix_ms_after(*options.timeout) : 0},
-                         [&](flatbuffers::FlatBufferBuilder& b) {
-                           auto name = b.CreateString(function.data(), function.size());
-                           auto payload = encode_payload(b, args);
-                           return wire::CreateStart(b, name, wire::CallKind::Call, payload);
-                         });
+  const bool sent =
+      send(*peer,
+           {.msg_id = ++next_msg_id_,
+            .to = callee.ref(),
+            .call_id = call_id,
+            .deadline_unix_ms = options.timeout ? unix_ms_after(*options.timeout) : 0},
+           [&](flatbuffers::FlatBufferBuilder& b) {
+             auto name = b.CreateString(function.data(), function.size());
+             auto payload = encode_payload(b, args);
+             return wire::CreateStart(b, name, wire::CallKind::Call, payload);
+           });
   if (!sent) {
     forget();
     throw PeerLost(callee, "its connection refused the message (closed or outbox full)");
@@ -67,9 +70,12 @@ task<transport::InboundMessage> ActorCore::call(const std::string& peer_uid, std
                          PendingCall& p) -> task<void> {
       Peer* target = self.find_peer(uid);
       if (!target || p.done()) co_return;
-      self.send(*target, {.msg_id = ++self.next_msg_id_, .call_id = id}, [](flatbuffers::FlatBufferBuilder& b) {
-        return wire::CreateCancel(b, b.CreateString("cancelled by the caller"));
-      }, transport::Priority::control);
+      self.send(
+          *target, {.msg_id = ++self.next_msg_id_, .call_id = id},
+          [](flatbuffers::FlatBufferBuilder& b) {
+            return wire::CreateCancel(b, b.CreateString("cancelled by the caller"));
+          },
+          transport::Priority::control);
       co_await move_on_after(self.options_.cancel_ack_timeout, wait_for_outcome(p));
     }(*this, peer_uid, call_id, pending));
     forget();
@@ -88,26 +94,28 @@ task<transport::InboundMessage> ActorCore::call(const std::string& peer_uid, std
 
   const wire::Envelope& reply = pending.reply->envelope();
   switch (reply.body_type()) {
-    case wire::Body::Return: co_return std::move(*pending.reply);
+    case wire::Body::Return:
+      co_return std::move(*pending.reply);
     case wire::Body::Error: {
       auto details = decode_error(*reply.body_as_Error());
       details.relay_path.push_back(identity_);  // the path ends where the error is raised
       std::rethrow_exception(make_remote_error(std::move(details)));
     }
     default:
-      throw RemoteError({.kind = wire::ErrorKind::Cancelled,
-                         .type_name = "tether::Cancelled",
-                         .message = fmt::format("call '{}' was cancelled by {}", function, callee.display()),
-                         .origin = callee,
-                         .relay_path = {callee, identity_},
-                         .trace = {}});
+      throw RemoteError(
+          {.kind = wire::ErrorKind::Cancelled,
+           .type_name = "tether::Cancelled",
+           .message = fmt::format("call '{}' was cancelled by {}", function, callee.display()),
+           .origin = callee,
+           .relay_path = {callee, identity_},
+           .trace = {}});
   }
 }
 
 void ActorCore::on_call_reply(Peer& peer, transport::InboundMessage message) {
   const wire::Envelope& env = message.envelope();
   auto it = peer.pending.find(env.call_id());
-  if (it == peer.pending.end()) return;  // late: the caller gave up already
+  if (it == peer.pending.end()) return;                 // late: the caller gave up already
   if (env.body_type() == wire::Body::StartAck) return;  // nothing waits on it for plain calls
   PendingCall& pending = *it->second;
   if (pending.done()) return;

@@ -9,10 +9,10 @@
 
 #include <system_error>
 
+#include <fmt/core.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/core.h>
 
 #include "tether/concurrency/cancel_scope.hpp"
 
@@ -59,9 +59,11 @@ ChildProcess::ChildProcess(const boost::asio::any_io_executor& executor, const S
   posix_spawnattr_setsigdefault(&attr, &all);
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-  const int rc = ::posix_spawn(&pid_, spec.executable.c_str(), nullptr, &attr, argv.data(), envp.data());
+  const int rc =
+      ::posix_spawn(&pid_, spec.executable.c_str(), nullptr, &attr, argv.data(), envp.data());
   posix_spawnattr_destroy(&attr);
-  if (rc != 0) throw std::system_error(rc, std::generic_category(), "cannot start " + spec.executable);
+  if (rc != 0)
+    throw std::system_error(rc, std::generic_category(), "cannot start " + spec.executable);
 
   const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
   if (pidfd < 0) {
@@ -93,7 +95,8 @@ bool ChildProcess::try_reap() noexcept {
 
 task<ExitStatus> ChildProcess::wait() {
   while (!try_reap())
-    co_await watch_->pidfd.async_wait(boost::asio::posix::descriptor_base::wait_read, boost::asio::use_awaitable);
+    co_await watch_->pidfd.async_wait(boost::asio::posix::descriptor_base::wait_read,
+                                      boost::asio::use_awaitable);
   co_return *status_;
 }
 
@@ -107,10 +110,11 @@ void ChildProcess::notify_on_exit(std::shared_ptr<bool> alive, std::function<voi
     if (*alive) callback();
     return;
   }
-  watch_->pidfd.async_wait(boost::asio::posix::descriptor_base::wait_read,
-                           [alive = std::move(alive), callback = std::move(callback)](boost::system::error_code ec) {
-                             if (!ec && *alive) callback();
-                           });
+  watch_->pidfd.async_wait(
+      boost::asio::posix::descriptor_base::wait_read,
+      [alive = std::move(alive), callback = std::move(callback)](boost::system::error_code ec) {
+        if (!ec && *alive) callback();
+      });
 }
 
 void ChildProcess::signal(int sig) noexcept {

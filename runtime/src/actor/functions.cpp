@@ -3,16 +3,19 @@
 namespace tether {
 
 Functions& Functions::expose_raw(
-    std::string name, std::function<task<std::vector<std::uint8_t>>(Call&, std::span<const std::uint8_t>)> fn) {
-  add(std::move(name), {"", nullptr,
-                        [fn = std::move(fn)](Call& call, std::span<const std::uint8_t> bytes) -> task<PackedPayload> {
-                          // Named locals: g++ 12 mishandles co_await inside a braced
-                          // initialiser (double destruction).
-                          std::vector<std::uint8_t> result = co_await fn(call, bytes);
-                          PackedPayload packed;
-                          packed.bytes = std::move(result);
-                          co_return packed;
-                        }});
+    std::string name,
+    std::function<task<std::vector<std::uint8_t>>(Call&, std::span<const std::uint8_t>)> fn) {
+  add(std::move(name),
+      {"", nullptr,
+       [fn = std::move(fn)](Call& call,
+                            std::span<const std::uint8_t> bytes) -> task<PackedPayload> {
+         // Named locals: g++ 12 mishandles co_await inside a braced
+         // initialiser (double destruction).
+         std::vector<std::uint8_t> result = co_await fn(call, bytes);
+         PackedPayload packed;
+         packed.bytes = std::move(result);
+         co_return packed;
+       }});
   return *this;
 }
 

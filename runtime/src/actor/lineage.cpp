@@ -1,8 +1,8 @@
 // Parent and child: the boot handshake (Hello, Welcome, Spawn, SpawnAck) and the
 // actor-wide stop (Cancel with call id 0, answered with CancelAck once the subtree is gone).
+#include <fmt/core.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/core.h>
 
 #include "actor_core.hpp"
 #include "tether/base/log.hpp"
@@ -17,9 +17,13 @@ task<void> wait_until_done(PendingCall& pending) {
 }
 }  // namespace
 
-void ActorCore::expect_child(const std::string& uid, PendingCall& boot) { expected_children_[uid] = &boot; }
+void ActorCore::expect_child(const std::string& uid, PendingCall& boot) {
+  expected_children_[uid] = &boot;
+}
 
-void ActorCore::forget_child(const std::string& uid) { expected_children_.erase(uid); }
+void ActorCore::forget_child(const std::string& uid) {
+  expected_children_.erase(uid);
+}
 
 void ActorCore::expect_stop_ack(const std::string& uid, PendingCall* ack) {
   if (ack)
@@ -35,7 +39,8 @@ void ActorCore::on_spawn_ack(Peer& peer, transport::InboundMessage message) {
   it->second->complete();
 }
 
-task<Portal> ActorCore::boot_as_child(const std::string& parent_endpoint, std::chrono::milliseconds timeout) {
+task<Portal> ActorCore::boot_as_child(const std::string& parent_endpoint,
+                                      std::chrono::milliseconds timeout) {
   // Armed before connecting: the Spawn may arrive right behind the Welcome.
   PendingCall spawn(executor_);
   spawn_waiter_ = &spawn;
@@ -67,10 +72,13 @@ void ActorCore::on_spawn(Peer& peer, transport::InboundMessage message) {
   if (!spawn_waiter_ || spawn_waiter_->done()) return;  // not booting: a stray Spawn
   spawn_waiter_->reply.emplace(std::move(message));
   spawn_waiter_->complete();
-  send(peer, {.msg_id = ++next_msg_id_, .in_reply_to = in_reply_to}, [&](flatbuffers::FlatBufferBuilder& b) {
-    auto child = wire::Encoder::actor_id(b, identity_.ref());
-    return wire::CreateSpawnAck(b, child, static_cast<std::uint32_t>(::getpid()));
-  }, transport::Priority::control);
+  send(
+      peer, {.msg_id = ++next_msg_id_, .in_reply_to = in_reply_to},
+      [&](flatbuffers::FlatBufferBuilder& b) {
+        auto child = wire::Encoder::actor_id(b, identity_.ref());
+        return wire::CreateSpawnAck(b, child, static_cast<std::uint32_t>(::getpid()));
+      },
+      transport::Priority::control);
 }
 
 task<void> ActorCore::wait_for_stop_request() {
@@ -91,15 +99,18 @@ void ActorCore::on_actor_cancel(Peer& peer, const wire::Envelope& envelope) {
 void ActorCore::on_actor_cancel_signal() {
   if (!stop_request_) stop_request_ = std::make_unique<PendingCall>(executor_);
   if (stop_request_->done()) return;
-  stop_request_->failure = std::make_exception_ptr(std::runtime_error("stop requested by a signal"));
+  stop_request_->failure =
+      std::make_exception_ptr(std::runtime_error("stop requested by a signal"));
   stop_request_->complete();
 }
 
 task<void> ActorCore::acknowledge_stop(std::chrono::milliseconds bound) {
   Peer* requester = stop_requester_.empty() ? nullptr : find_peer(stop_requester_);
   if (!requester) co_return;
-  send(*requester, {.msg_id = ++next_msg_id_, .in_reply_to = stop_request_msg_},
-       [](flatbuffers::FlatBufferBuilder& b) { return wire::CreateCancelAck(b); }, transport::Priority::control);
+  send(
+      *requester, {.msg_id = ++next_msg_id_, .in_reply_to = stop_request_msg_},
+      [](flatbuffers::FlatBufferBuilder& b) { return wire::CreateCancelAck(b); },
+      transport::Priority::control);
   (void)co_await requester->socket->flush(bound);
 }
 

@@ -1,7 +1,7 @@
 // Heartbeats and peer loss: a dead peer is an error, never a hang.
+#include <fmt/core.h>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/core.h>
 
 #include "actor_core.hpp"
 #include "tether/base/log.hpp"
@@ -23,13 +23,17 @@ task<void> ActorCore::watch_peers() {
       if (now - peer->last_heard > silence_limit) {
         lost.push_back(uid);
       } else if (now - peer->last_sent >= interval) {
-        send(*peer, {.msg_id = ++next_msg_id_}, [](flatbuffers::FlatBufferBuilder& b) {
-          return wire::CreateHeartbeat(b);
-        }, transport::Priority::control);
+        send(
+            *peer, {.msg_id = ++next_msg_id_},
+            [](flatbuffers::FlatBufferBuilder& b) { return wire::CreateHeartbeat(b); },
+            transport::Priority::control);
       }
     }
     for (const auto& uid : lost)
-      lose_peer(uid, fmt::format("no traffic for {} ms", std::chrono::duration_cast<std::chrono::milliseconds>(silence_limit).count()));
+      lose_peer(uid,
+                fmt::format(
+                    "no traffic for {} ms",
+                    std::chrono::duration_cast<std::chrono::milliseconds>(silence_limit).count()));
   }
 }
 
@@ -39,8 +43,9 @@ void ActorCore::lose_peer(const std::string& uid, const std::string& why) {
   std::unique_ptr<Peer> peer = std::move(it->second);
   peers_.erase(it);
   if (!peer->pending.empty() || !peer->serving.empty())
-    log::warn("actor {}: peer {} lost ({}): failing {} pending calls, cancelling {} it made", identity_.display(),
-              peer->identity.display(), why, peer->pending.size(), peer->serving.size());
+    log::warn("actor {}: peer {} lost ({}): failing {} pending calls, cancelling {} it made",
+              identity_.display(), peer->identity.display(), why, peer->pending.size(),
+              peer->serving.size());
   for (auto& [id, pending] : peer->pending) {
     if (pending->done()) continue;
     pending->failure = std::make_exception_ptr(PeerLost(peer->identity, why));
@@ -56,7 +61,8 @@ void ActorCore::lose_peer(const std::string& uid, const std::string& why) {
   for (auto& listener : listeners) listener(why);
 }
 
-std::uint64_t ActorCore::listen_for_loss(const std::string& uid, std::function<void(const std::string&)> listener) {
+std::uint64_t ActorCore::listen_for_loss(const std::string& uid,
+                                         std::function<void(const std::string&)> listener) {
   const auto key = ++next_listener_;
   loss_listeners_.emplace(uid, std::make_pair(key, std::move(listener)));
   return key;

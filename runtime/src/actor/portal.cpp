@@ -25,13 +25,14 @@ class InboundReturn final : public ReturnValue {
 
 }  // namespace
 
-task<std::unique_ptr<ReturnValue>> Portal::call_packed(std::string_view function, PackedPayload args,
-                                                       CallOptions options) {
+task<std::unique_ptr<ReturnValue>> Portal::call_packed(std::string_view function,
+                                                       PackedPayload args, CallOptions options) {
   auto message = co_await actor_->call(peer_.uid, function, args, options);
   co_return std::make_unique<InboundReturn>(std::move(message));
 }
 
-task<std::vector<std::uint8_t>> Portal::call_raw(std::string_view function, std::span<const std::uint8_t> args,
+task<std::vector<std::uint8_t>> Portal::call_raw(std::string_view function,
+                                                 std::span<const std::uint8_t> args,
                                                  CallOptions options) {
   // A named local, not a braced temporary: g++ 12 destroys such a temporary twice when
   // it initialises a by-value coroutine parameter inside co_await.
@@ -43,11 +44,13 @@ task<std::vector<std::uint8_t>> Portal::call_raw(std::string_view function, std:
 
 void Portal::check_result_type(const ReturnValue& reply, std::string_view expected) const {
   if (reply.type_name() == expected) return;
-  auto name = [](std::string_view t) { return t.empty() ? std::string("raw bytes") : std::string(t); };
+  auto name = [](std::string_view t) {
+    return t.empty() ? std::string("raw bytes") : std::string(t);
+  };
   throw PayloadTypeMismatch({.kind = wire::ErrorKind::PayloadTypeMismatch,
                              .type_name = "tether::PayloadTypeMismatch",
-                             .message = "the call returned " + name(reply.type_name()) + ", but the caller expects " +
-                                        name(expected),
+                             .message = "the call returned " + name(reply.type_name()) +
+                                        ", but the caller expects " + name(expected),
                              .origin = peer_,
                              .relay_path = {peer_, actor_->identity_},
                              .trace = {}});

@@ -55,10 +55,11 @@ Program::Program(int argc, char** argv) {
   bool child = false;
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
-    if (a == kChildFlag) child = true;
-    else if (take(a, "--tether-parent=", parent_endpoint_) || take(a, "--tether-uid=", child_uid_) ||
-             take(a, "--tether-name=", child_name_) || take(a, "--tether-parent-pid=", pid) ||
-             take(a, "--tether-bind=", child_bind_)) {
+    if (a == kChildFlag)
+      child = true;
+    else if (take(a, "--tether-parent=", parent_endpoint_) ||
+             take(a, "--tether-uid=", child_uid_) || take(a, "--tether-name=", child_name_) ||
+             take(a, "--tether-parent-pid=", pid) || take(a, "--tether-bind=", child_bind_)) {
     } else {
       args_.emplace_back(a);
     }
@@ -67,7 +68,8 @@ Program::Program(int argc, char** argv) {
   if (!pid.empty()) parent_pid_ = std::stol(pid);
 }
 
-int Program::run_root(std::string name, std::function<task<void>(Actor&)> main, ActorOptions options) {
+int Program::run_root(std::string name, std::function<task<void>(Actor&)> main,
+                      ActorOptions options) {
   if (is_child()) return run_child(std::move(options));
 
   options.name = std::move(name);
@@ -83,15 +85,18 @@ int Program::run_root(std::string name, std::function<task<void>(Actor&)> main, 
   signals.async_wait([&](boost::system::error_code ec, int sig) {
     if (ec) return;
     signalled = sig;
-    log::info("actor {}: {} received; cancelling", actor.identity().display(), sig == SIGINT ? "SIGINT" : "SIGTERM");
+    log::info("actor {}: {} received; cancelling", actor.identity().display(),
+              sig == SIGINT ? "SIGINT" : "SIGTERM");
     stop.emit(asio::cancellation_type::terminal);
   });
 
   std::exception_ptr failure;
-  asio::co_spawn(io, actor.run(main(actor)), asio::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr e) {
-                   failure = e;
-                   io.stop();  // the socket pumps would keep the loop alive until the Actor closes them
-                 }));
+  asio::co_spawn(
+      io, actor.run(main(actor)),
+      asio::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr e) {
+        failure = e;
+        io.stop();  // the socket pumps would keep the loop alive until the Actor closes them
+      }));
   io.run();
   if (signalled) return 128 + signalled;
   if (failure) {

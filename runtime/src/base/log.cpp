@@ -33,12 +33,18 @@ Identity& identity() {
 
 constexpr std::string_view level_name(Level l) {
   switch (l) {
-    case Level::trace: return "trace";
-    case Level::debug: return "debug";
-    case Level::info: return "info";
-    case Level::warn: return "warn";
-    case Level::error: return "error";
-    case Level::off: break;
+    case Level::trace:
+      return "trace";
+    case Level::debug:
+      return "debug";
+    case Level::info:
+      return "info";
+    case Level::warn:
+      return "warn";
+    case Level::error:
+      return "error";
+    case Level::off:
+      break;
   }
   return "off";
 }
@@ -51,8 +57,12 @@ Level parse_level(std::string_view text) noexcept {
   return Level::info;
 }
 
-void set_level(Level level) noexcept { current().store(level, std::memory_order_relaxed); }
-Level level() noexcept { return current().load(std::memory_order_relaxed); }
+void set_level(Level level) noexcept {
+  current().store(level, std::memory_order_relaxed);
+}
+Level level() noexcept {
+  return current().load(std::memory_order_relaxed);
+}
 
 void set_identity(std::string_view name, std::string_view id) {
   auto& ident = identity();

@@ -24,12 +24,15 @@ bool is_cancellation(const std::exception_ptr& e) noexcept {
 namespace {
 std::string demangle(const char* name) {
   int status = 0;
-  std::unique_ptr<char, void (*)(void*)> out(abi::__cxa_demangle(name, nullptr, nullptr, &status), std::free);
+  std::unique_ptr<char, void (*)(void*)> out(abi::__cxa_demangle(name, nullptr, nullptr, &status),
+                                             std::free);
   return status == 0 && out ? out.get() : name;
 }
 }  // namespace
 
-std::string type_name_of(const std::exception& e) { return demangle(typeid(e).name()); }
+std::string type_name_of(const std::exception& e) {
+  return demangle(typeid(e).name());
+}
 
 std::string describe(const std::exception_ptr& e) {
   if (!e) return "no error";

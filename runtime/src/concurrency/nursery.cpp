@@ -25,7 +25,9 @@ void TaskHandle::cancel() {
   if (state_ && state_->signal) state_->signal->emit(boost::asio::cancellation_type::terminal);
 }
 
-void Nursery::start_soon(task<void> work) { (void)spawn(std::move(work)); }
+void Nursery::start_soon(task<void> work) {
+  (void)spawn(std::move(work));
+}
 
 TaskHandle Nursery::start_cancellable(task<void> work) {
   auto child = spawn(std::move(work));

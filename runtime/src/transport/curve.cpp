@@ -36,8 +36,9 @@ void write_keypair_file(const std::filesystem::path& path, const CurveKeyPair& k
     std::ofstream out(tmp, std::ios::trunc);
     if (!out) throw std::runtime_error("cannot write key file " + tmp);
   }
-  std::filesystem::permissions(tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
-                               std::filesystem::perm_options::replace);
+  std::filesystem::permissions(
+      tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+      std::filesystem::perm_options::replace);
   {
     std::ofstream out(tmp, std::ios::trunc);
     out << keys.public_key << '\n' << keys.secret_key << '\n';
@@ -48,7 +49,8 @@ void write_keypair_file(const std::filesystem::path& path, const CurveKeyPair& k
 
 CurveKeyPair read_keypair_file(const std::filesystem::path& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) throw std::runtime_error("key file not found: " + path.string());
+  if (::stat(path.c_str(), &st) != 0)
+    throw std::runtime_error("key file not found: " + path.string());
   if (st.st_mode & (S_IRWXG | S_IRWXO))
     throw std::runtime_error("key file " + path.string() +
                              " is accessible by other users; chmod 600 it (or make new keys)");
@@ -74,9 +76,10 @@ void apply_curve_server(zmq::socket_t& socket, const CurveServerConfig& config) 
 }
 
 void apply_curve_client(zmq::socket_t& socket, const CurveClientConfig& config) {
-  if (!is_valid_curve_key(config.server_public_key) || !is_valid_curve_key(config.keys.public_key) ||
-      !is_valid_curve_key(config.keys.secret_key))
-    throw std::invalid_argument("CURVE client needs valid Z85 keys (own pair and the server's public key)");
+  if (!is_valid_curve_key(config.server_public_key) ||
+      !is_valid_curve_key(config.keys.public_key) || !is_valid_curve_key(config.keys.secret_key))
+    throw std::invalid_argument(
+        "CURVE client needs valid Z85 keys (own pair and the server's public key)");
   socket.set(zmq::sockopt::curve_serverkey, config.server_public_key);
   socket.set(zmq::sockopt::curve_publickey, config.keys.public_key);
   socket.set(zmq::sockopt::curve_secretkey, config.keys.secret_key);

@@ -37,7 +37,9 @@ Outcome send_now(zmq::socket_t& socket, bool router, OutboundMessage& m) {
   return Outcome::sent;
 }
 
-std::string peer_key(const OutboundMessage& m) { return std::string(frame_view(m.peer)); }
+std::string peer_key(const OutboundMessage& m) {
+  return std::string(frame_view(m.peer));
+}
 
 }  // namespace
 
@@ -103,8 +105,12 @@ std::size_t Socket::Impl::write_batch(std::size_t budget) {
       }
       ++calls;
       switch (send_now(socket_, router, m)) {
-        case Outcome::sent: on_sent(); break;
-        case Outcome::unroutable: on_unroutable(m); break;
+        case Outcome::sent:
+          on_sent();
+          break;
+        case Outcome::unroutable:
+          on_unroutable(m);
+          break;
         case Outcome::would_block:
           ++stats_.would_block;
           parked_[peer_key(m)].push_back(std::move(m));

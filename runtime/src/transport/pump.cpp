@@ -36,7 +36,8 @@ asio::awaitable<void> Socket::Impl::pump() {
       co_await asio::post(executor_, asio::use_awaitable);
       continue;
     }
-    const bool need_pollout = !control_.empty() || !data_.empty() || (!parked_.empty() && !is_router());
+    const bool need_pollout =
+        !control_.empty() || !data_.empty() || (!parked_.empty() && !is_router());
     if (!drained_by_read || need_pollout) {
       // The edge rule: the last zmq call may have consumed the fd's edge, so
       // ZMQ_EVENTS is re-read, and we only park when it says nothing is actionable.

@@ -57,20 +57,25 @@ void Socket::Impl::warn_once(std::string_view peer, std::string_view what) {
               what);
 }
 
-Socket::Socket(const asio::any_io_executor& executor, zmq::context_t& context,
-               SocketConfig config)
+Socket::Socket(const asio::any_io_executor& executor, zmq::context_t& context, SocketConfig config)
     : impl_(std::make_shared<Impl>(executor, context, std::move(config))) {}
 
-Socket::~Socket() { close(); }
+Socket::~Socket() {
+  close();
+}
 
 std::string Socket::bind(const std::string& endpoint) {
   impl_->socket_.bind(endpoint);
   return impl_->socket_.get(zmq::sockopt::last_endpoint);
 }
 
-void Socket::connect(const std::string& endpoint) { impl_->socket_.connect(endpoint); }
+void Socket::connect(const std::string& endpoint) {
+  impl_->socket_.connect(endpoint);
+}
 
-zmq::socket_t& Socket::native_before_start() { return impl_->socket_; }
+zmq::socket_t& Socket::native_before_start() {
+  return impl_->socket_;
+}
 
 void Socket::start() {
   if (impl_->started_ || impl_->closed_) return;
@@ -125,9 +130,15 @@ void Socket::close() {
   if (impl_) impl_->close();
 }
 
-bool Socket::is_open() const noexcept { return !impl_->closed_; }
-const Stats& Socket::stats() const noexcept { return impl_->stats_; }
-std::size_t Socket::queued() const noexcept { return impl_->queued_; }
+bool Socket::is_open() const noexcept {
+  return !impl_->closed_;
+}
+const Stats& Socket::stats() const noexcept {
+  return impl_->stats_;
+}
+std::size_t Socket::queued() const noexcept {
+  return impl_->queued_;
+}
 
 void Socket::on_unroutable(std::function<void(std::string_view)> handler) {
   impl_->on_unroutable_ = std::move(handler);

@@ -50,7 +50,7 @@ class Socket::Impl : public std::enable_shared_from_this<Socket::Impl> {
   zmq::socket_t socket_;
   ZmqFd fd_;
   Inbox inbox_;
-  std::optional<InboundMessage> held_;   // did not fit the inbox; reading paused meanwhile
+  std::optional<InboundMessage> held_;  // did not fit the inbox; reading paused meanwhile
   std::deque<OutboundMessage> control_;
   std::deque<OutboundMessage> data_;
   // Peers that answered EAGAIN, with their messages in order. Retried on the next
@@ -63,12 +63,12 @@ class Socket::Impl : public std::enable_shared_from_this<Socket::Impl> {
   static constexpr std::chrono::microseconds kMaxRetryDelay{10'000};
   std::chrono::microseconds retry_delay_ = kMinRetryDelay;
   boost::asio::steady_timer retry_timer_;
-  boost::asio::steady_timer drained_;    // cancelled when the outbox empties (flush)
+  boost::asio::steady_timer drained_;  // cancelled when the outbox empties (flush)
   bool started_ = false;
   bool closed_ = false;
   bool waiting_ = false;
-  std::vector<zmq::message_t> frames_;   // receive scratch, reused
-  wire::Encoder encoder_;                // for the Error replies the socket sends itself
+  std::vector<zmq::message_t> frames_;  // receive scratch, reused
+  wire::Encoder encoder_;               // for the Error replies the socket sends itself
   Stats stats_;
   std::unordered_set<std::string> warned_peers_;
   std::function<void(std::string_view)> on_unroutable_;

@@ -22,7 +22,8 @@ class ZapHandler::Impl {
     stop_sender_.set(zmq::sockopt::linger, 0);
     // Bound here, before the constructor returns, so it exists before any server binds.
     socket_.bind("inproc://zeromq.zap.01");
-    const std::string stop_endpoint = "inproc://tether.zap.stop." + std::to_string(reinterpret_cast<std::uintptr_t>(this));
+    const std::string stop_endpoint =
+        "inproc://tether.zap.stop." + std::to_string(reinterpret_cast<std::uintptr_t>(this));
     stop_receiver_.bind(stop_endpoint);
     stop_sender_.connect(stop_endpoint);
     thread_ = std::thread([this] { run(); });  // thread start is the memory barrier zmq asks for
@@ -48,14 +49,15 @@ class ZapHandler::Impl {
 
  private:
   void run() {
-    std::array<zmq::pollitem_t, 2> items{{{socket_.handle(), 0, ZMQ_POLLIN, 0},
-                                          {stop_receiver_.handle(), 0, ZMQ_POLLIN, 0}}};
+    std::array<zmq::pollitem_t, 2> items{
+        {{socket_.handle(), 0, ZMQ_POLLIN, 0}, {stop_receiver_.handle(), 0, ZMQ_POLLIN, 0}}};
     for (;;) {
       zmq::poll(items.data(), items.size(), std::chrono::milliseconds(-1));
       if (items[1].revents & ZMQ_POLLIN) return;
       if (!(items[0].revents & ZMQ_POLLIN)) continue;
       std::vector<zmq::message_t> request;
-      if (!zmq::recv_multipart(socket_, std::back_inserter(request), zmq::recv_flags::dontwait)) continue;
+      if (!zmq::recv_multipart(socket_, std::back_inserter(request), zmq::recv_flags::dontwait))
+        continue;
       answer(request);
     }
   }
@@ -85,13 +87,14 @@ class ZapHandler::Impl {
     }
     (ok ? accepted_ : denied_).fetch_add(1, std::memory_order_relaxed);
     const zmq::message_t empty;
-    std::array<zmq::const_buffer, 6> reply{
-        zmq::str_buffer("1.0"),
-        request.size() > 1 ? zmq::buffer(request[1].data(), request[1].size()) : zmq::const_buffer(),
-        ok ? zmq::str_buffer("200") : zmq::str_buffer("400"),
-        zmq::buffer(reason),
-        zmq::buffer(identity),
-        zmq::const_buffer()};
+    std::array<zmq::const_buffer, 6> reply{zmq::str_buffer("1.0"),
+                                           request.size() > 1
+                                               ? zmq::buffer(request[1].data(), request[1].size())
+                                               : zmq::const_buffer(),
+                                           ok ? zmq::str_buffer("200") : zmq::str_buffer("400"),
+                                           zmq::buffer(reason),
+                                           zmq::buffer(identity),
+                                           zmq::const_buffer()};
     zmq::send_multipart(socket_, reply);
   }
 
@@ -111,8 +114,14 @@ ZapHandler::~ZapHandler() = default;
 void ZapHandler::allow(const std::string& public_key, std::string identity) {
   impl_->allow(public_key, std::move(identity));
 }
-void ZapHandler::revoke(const std::string& public_key) { impl_->revoke(public_key); }
-std::uint64_t ZapHandler::accepted() const noexcept { return impl_->accepted_.load(); }
-std::uint64_t ZapHandler::denied() const noexcept { return impl_->denied_.load(); }
+void ZapHandler::revoke(const std::string& public_key) {
+  impl_->revoke(public_key);
+}
+std::uint64_t ZapHandler::accepted() const noexcept {
+  return impl_->accepted_.load();
+}
+std::uint64_t ZapHandler::denied() const noexcept {
+  return impl_->denied_.load();
+}
 
 }  // namespace tether::transport

@@ -4,11 +4,16 @@ namespace tether::wire {
 
 std::string_view to_string(VerifyError e) noexcept {
   switch (e) {
-    case VerifyError::too_small: return "envelope too small";
-    case VerifyError::too_large: return "envelope too large";
-    case VerifyError::misaligned: return "envelope buffer misaligned";
-    case VerifyError::invalid: return "envelope failed verification";
-    case VerifyError::no_body: return "envelope has no body";
+    case VerifyError::too_small:
+      return "envelope too small";
+    case VerifyError::too_large:
+      return "envelope too large";
+    case VerifyError::misaligned:
+      return "envelope buffer misaligned";
+    case VerifyError::invalid:
+      return "envelope failed verification";
+    case VerifyError::no_body:
+      return "envelope has no body";
   }
   return "unknown verify error";
 }

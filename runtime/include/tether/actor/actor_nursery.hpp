@@ -29,14 +29,14 @@
 namespace tether {
 
 struct SpawnOptions {
-  std::string executable;                  // default: this program, re-executed as a child
-  std::vector<std::string> extra_args;     // appended to the child's argv
-  std::vector<std::string> env;            // "NAME=value", added to the child's environment
-  std::string log_level;                   // TETHER_LOG for the child (default: inherited)
-  std::string bind_endpoint;               // the child's inbox (default: private ipc)
+  std::string executable;               // default: this program, re-executed as a child
+  std::vector<std::string> extra_args;  // appended to the child's argv
+  std::vector<std::string> env;         // "NAME=value", added to the child's environment
+  std::string log_level;                // TETHER_LOG for the child (default: inherited)
+  std::string bind_endpoint;            // the child's inbox (default: private ipc)
   std::chrono::milliseconds boot_timeout{10'000};
-  std::chrono::milliseconds cancel_grace{2'000};  // after Cancel, before SIGTERM
-  std::chrono::milliseconds term_grace{2'000};    // after SIGTERM, before SIGKILL
+  std::chrono::milliseconds cancel_grace{2'000};   // after Cancel, before SIGTERM
+  std::chrono::milliseconds term_grace{2'000};     // after SIGTERM, before SIGKILL
   std::function<void(const ExitStatus&)> on_exit;  // observer, called when reaped
 };
 
@@ -51,15 +51,19 @@ class ActorNursery {
   task<Portal> start_actor(std::string name, SpawnOptions options);
   // Overloads, not default arguments: g++ 12 destroys a coroutine's defaulted
   // non-trivial argument twice; a plain function building it is safe.
-  task<Portal> start_actor(std::string name) { return start_actor(std::move(name), SpawnOptions()); }
+  task<Portal> start_actor(std::string name) {
+    return start_actor(std::move(name), SpawnOptions());
+  }
 
   /// Spawns a child, calls `function(args)` in it, stops it, and returns the result.
   template <class Result, class Args>
   task<Result> run_in_actor(std::string name, std::string function, Args args) {
-    return run_in_actor<Result>(std::move(name), std::move(function), std::move(args), SpawnOptions());
+    return run_in_actor<Result>(std::move(name), std::move(function), std::move(args),
+                                SpawnOptions());
   }
   template <class Result, class Args>
-  task<Result> run_in_actor(std::string name, std::string function, Args args, SpawnOptions options) {
+  task<Result> run_in_actor(std::string name, std::string function, Args args,
+                            SpawnOptions options) {
     Portal child = co_await start_actor(std::move(name), std::move(options));
     Result result = co_await child.call<Result>(function, args);
     co_await stop_actor(child.peer().uid);

@@ -31,7 +31,9 @@ class Call {
   const ActorIdentity& caller() const noexcept { return caller_; }
   std::uint64_t id() const noexcept { return id_; }
   const std::string& function() const noexcept { return function_; }
-  std::optional<std::chrono::system_clock::time_point> deadline() const noexcept { return deadline_; }
+  std::optional<std::chrono::system_clock::time_point> deadline() const noexcept {
+    return deadline_;
+  }
 
  private:
   Actor& actor_;

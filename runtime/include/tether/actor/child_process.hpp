@@ -32,8 +32,8 @@ struct ExitStatus {
 
 struct SpawnSpec {
   std::string executable;
-  std::vector<std::string> argv;         // argv[0] included
-  std::vector<std::string> extra_env;    // "NAME=value", added to this process's environment
+  std::vector<std::string> argv;       // argv[0] included
+  std::vector<std::string> extra_env;  // "NAME=value", added to this process's environment
 };
 
 class ChildProcess {

@@ -18,11 +18,11 @@ class RemoteError : public std::runtime_error {
  public:
   struct Details {
     wire::ErrorKind kind = wire::ErrorKind::Remote;
-    std::string type_name;               // the C++ type of the original exception
-    std::string message;                 // its what()
-    ActorIdentity origin;                // the actor where it was raised
+    std::string type_name;                  // the C++ type of the original exception
+    std::string message;                    // its what()
+    ActorIdentity origin;                   // the actor where it was raised
     std::vector<ActorIdentity> relay_path;  // origin first, then every actor it reached
-    std::string trace;                   // one line per hop: actor, function, call id
+    std::string trace;                      // one line per hop: actor, function, call id
   };
 
   explicit RemoteError(Details details);

@@ -43,7 +43,8 @@ class Functions {
     using Result = typename Awaitable::value_type;
     add(std::move(name),
         {std::string(payload_type_name<Args>()), &verify_payload<Args>,
-         [fn = std::move(fn)](Call& call, std::span<const std::uint8_t> bytes) -> task<PackedPayload> {
+         [fn = std::move(fn)](Call& call,
+                              std::span<const std::uint8_t> bytes) -> task<PackedPayload> {
            const Args& args = *flatbuffers::GetRoot<Args>(bytes.data());
            if constexpr (std::is_void_v<Result>) {
              co_await fn(call, args);
@@ -56,8 +57,9 @@ class Functions {
   }
 
   /// Exposes `fn(Call&, bytes) -> task<std::vector<uint8_t>>` for untyped payloads.
-  Functions& expose_raw(std::string name,
-                        std::function<task<std::vector<std::uint8_t>>(Call&, std::span<const std::uint8_t>)> fn);
+  Functions& expose_raw(
+      std::string name,
+      std::function<task<std::vector<std::uint8_t>>(Call&, std::span<const std::uint8_t>)> fn);
 
   const Entry* find(std::string_view name) const;
   std::vector<std::string> names() const;

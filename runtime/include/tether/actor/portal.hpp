@@ -63,7 +63,8 @@ class Portal {
   }
 
   /// Calls a raw function: bytes in, bytes out.
-  task<std::vector<std::uint8_t>> call_raw(std::string_view function, std::span<const std::uint8_t> args,
+  task<std::vector<std::uint8_t>> call_raw(std::string_view function,
+                                           std::span<const std::uint8_t> args,
                                            CallOptions options = {});
 
   /// The untyped call underneath: the callee's Return, unchecked.

@@ -17,7 +17,9 @@ Level parse_level(std::string_view text) noexcept;
 /// Initial level comes from the TETHER_LOG environment variable (default: warn).
 void set_level(Level level) noexcept;
 Level level() noexcept;
-inline bool enabled(Level l) noexcept { return l >= level(); }
+inline bool enabled(Level l) noexcept {
+  return l >= level();
+}
 
 /// Name and id shown on every line of this process.
 void set_identity(std::string_view name, std::string_view id);

@@ -126,15 +126,18 @@ task<T> fail_after(std::chrono::duration<Rep, Period> timeout, task<T> work) {
   CancelScope scope(CancelScope::clock::now() + timeout);
   auto result = co_await scope.run(std::move(work));
   if (scope.cancelled_caught())
-    throw Timeout("deadline of " +
-                  std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()) +
-                  " ms expired");
+    throw Timeout(
+        "deadline of " +
+        std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count()) +
+        " ms expired");
   if constexpr (!std::is_void_v<T>) co_return std::move(*result);
 }
 
 /// Lets an already-cancelled coroutine co_await again (Asio's throw_if_cancelled(false));
 /// the next shielded() turns normal cancellation back on when it finishes.
-inline auto allow_cleanup() { return boost::asio::this_coro::throw_if_cancelled(false); }
+inline auto allow_cleanup() {
+  return boost::asio::this_coro::throw_if_cancelled(false);
+}
 
 /// Runs `work` where outer cancellation cannot reach it; see the contract above.
 template <class T>
@@ -154,8 +157,8 @@ task<T> shielded(task<T> work) {
                 waiter.cancel();
               });
   while (!done)
-    co_await waiter.async_wait(
-        asio::bind_cancellation_slot(asio::cancellation_slot(), asio::as_tuple(asio::use_awaitable)));
+    co_await waiter.async_wait(asio::bind_cancellation_slot(asio::cancellation_slot(),
+                                                            asio::as_tuple(asio::use_awaitable)));
   co_await asio::this_coro::throw_if_cancelled(true);
   if (error) std::rethrow_exception(error);
   if constexpr (!std::is_void_v<T>) co_return std::move(*result);

@@ -47,9 +47,7 @@ class InboundMessage {
   const zmq::message_t& peer_frame() const noexcept { return peer_; }
 
   /// The verified envelope. Recomputed per call: never cache the pointer across a move.
-  const wire::Envelope& envelope() const noexcept {
-    return *wire::GetEnvelope(envelope_.data());
-  }
+  const wire::Envelope& envelope() const noexcept { return *wire::GetEnvelope(envelope_.data()); }
   std::span<const std::uint8_t> envelope_bytes() const noexcept {
     return {static_cast<const std::uint8_t*>(envelope_.data()), envelope_.size()};
   }

@@ -37,16 +37,16 @@ enum class SocketKind { router, dealer };
 struct SocketConfig {
   SocketKind kind = SocketKind::router;
   SocketOptions options;
-  std::string routing_id;            // DEALER: our id as the peer's ROUTER sees it
-  std::size_t inbox_capacity = 1024;     // verified messages waiting for receive()
-  std::size_t outbox_capacity = 100'000; // messages waiting for zmq; send() fails past it
-  std::size_t max_attachments = 15;      // frames after the envelope; more is malformed
-  std::size_t pump_budget = 64;          // zmq calls per turn before yielding to the loop
+  std::string routing_id;                 // DEALER: our id as the peer's ROUTER sees it
+  std::size_t inbox_capacity = 1024;      // verified messages waiting for receive()
+  std::size_t outbox_capacity = 100'000;  // messages waiting for zmq; send() fails past it
+  std::size_t max_attachments = 15;       // frames after the envelope; more is malformed
+  std::size_t pump_budget = 64;           // zmq calls per turn before yielding to the loop
   wire::VerifyLimits verify;
   // Set one of these on every non-loopback TCP socket (DESIGN.md "Transport").
   std::optional<CurveServerConfig> curve_server;  // a ROUTER that binds
   std::optional<CurveClientConfig> curve_client;  // a DEALER that connects
-  std::string identity_uid;          // `from` of the Error replies the socket sends itself
+  std::string identity_uid;  // `from` of the Error replies the socket sends itself
   std::string identity_name;
 };
 

@@ -12,14 +12,14 @@ class socket_t;
 namespace tether::transport {
 
 struct SocketOptions {
-  int linger_ms = 200;                    // never -1: shutdown must not hang on unsent data
-  int send_hwm = 1000;                    // per-peer queue limits (messages)
+  int linger_ms = 200;  // never -1: shutdown must not hang on unsent data
+  int send_hwm = 1000;  // per-peer queue limits (messages)
   int receive_hwm = 1000;
   std::int64_t max_message_bytes = 16 << 20;  // inbound cap, enforced by zmq before us
-  int heartbeat_interval_ms = 1000;       // ZMTP PING; kills dead TCP connections
+  int heartbeat_interval_ms = 1000;           // ZMTP PING; kills dead TCP connections
   int heartbeat_timeout_ms = 3000;
   int heartbeat_ttl_ms = 3000;
-  int handshake_interval_ms = 5000;       // bounds half-open or unauthenticated handshakes
+  int handshake_interval_ms = 5000;  // bounds half-open or unauthenticated handshakes
   int reconnect_interval_ms = 100;
   int reconnect_interval_max_ms = 10000;
 };

@@ -15,7 +15,8 @@ inline constexpr std::uint16_t kMinProtocolVersion = 1;
 
 /// True when `type` is a Body member this build knows (newer peers may send others).
 constexpr bool is_known_body(Body type) noexcept {
-  return type != Body::NONE && static_cast<std::uint8_t>(type) <= static_cast<std::uint8_t>(Body::MAX);
+  return type != Body::NONE &&
+         static_cast<std::uint8_t>(type) <= static_cast<std::uint8_t>(Body::MAX);
 }
 
 /// True when a peer advertising [min_version, version] can talk to us.

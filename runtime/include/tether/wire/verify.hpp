@@ -19,11 +19,11 @@ struct VerifyLimits {
 };
 
 enum class VerifyError {
-  too_small,     // shorter than any valid envelope
-  too_large,     // over max_envelope_bytes
-  misaligned,    // caller must copy into 8-byte aligned storage first
-  invalid,       // the FlatBuffers Verifier rejected it (or wrong file identifier)
-  no_body,       // verified, but carries no body
+  too_small,   // shorter than any valid envelope
+  too_large,   // over max_envelope_bytes
+  misaligned,  // caller must copy into 8-byte aligned storage first
+  invalid,     // the FlatBuffers Verifier rejected it (or wrong file identifier)
+  no_body,     // verified, but carries no body
 };
 
 std::string_view to_string(VerifyError e) noexcept;
