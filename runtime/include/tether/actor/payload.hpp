@@ -31,7 +31,10 @@ std::string_view payload_type_name() {
 template <class Object>
 PackedPayload pack_payload(const Object& value) {
   using Table = typename Object::TableType;
-  flatbuffers::FlatBufferBuilder builder(256);
+  // Reused per thread (an actor's loop has one): a fresh builder grows by doubling,
+  // reallocating several times for every kilobyte-sized payload.
+  static thread_local flatbuffers::FlatBufferBuilder builder(1024);
+  builder.Clear();
   builder.Finish(Table::Pack(builder, &value));
   const auto* data = builder.GetBufferPointer();
   return {std::string(payload_type_name<Table>()), {data, data + builder.GetSize()}};
