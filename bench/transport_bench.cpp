@@ -71,13 +71,21 @@ SocketConfig config(SocketKind kind) {
   return c;
 }
 
+/// A started ROUTER bound to `endpoint`; the resolved endpoint is handed to `bound`.
+std::unique_ptr<Socket> started_router(asio::io_context& io, zmq::context_t& ctx, const std::string& endpoint,
+                                       std::promise<std::string>& bound) {
+  auto router = std::make_unique<Socket>(io.get_executor(), ctx, config(SocketKind::router));
+  bound.set_value(router->bind(endpoint));
+  router->start();
+  return router;
+}
+
 /// Runs an echo server until it sees kStopSeq.
 void tether_echo_server(zmq::context_t& ctx, const std::string& endpoint,
                         std::promise<std::string>& bound) {
   asio::io_context io{1};  // one thread per actor loop: no scheduler locking
-  Socket router(io.get_executor(), ctx, config(SocketKind::router));
-  bound.set_value(router.bind(endpoint));
-  router.start();
+  auto router_ptr = started_router(io, ctx, endpoint, bound);
+  Socket& router = *router_ptr;
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
@@ -157,9 +165,8 @@ double tether_throughput(zmq::context_t& ctx, const std::string& endpoint, std::
   double rate = 0;
   std::thread receiver([&] {
     asio::io_context io{1};  // one thread per actor loop: no scheduler locking
-    Socket router(io.get_executor(), ctx, config(SocketKind::router));
-    bound.set_value(router.bind(endpoint));
-    router.start();
+    auto router_ptr = started_router(io, ctx, endpoint, bound);
+    Socket& router = *router_ptr;
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {

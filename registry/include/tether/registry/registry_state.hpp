@@ -1,0 +1,119 @@
+#pragma once
+// RegistryState: everything the registry knows, as a plain class with no sockets and no
+// clock of its own (callers pass `now`), so every rule is unit-tested directly.
+//
+// Rules:
+// - Entries are keyed by actor uid; many actors may share a name.
+// - Every entry holds a lease, renewed by any traffic from its owner (the connection
+//   that registered it). An entry whose lease ran out is removed as Expired.
+// - A re-registration of a known uid replaces it unless its incarnation is older
+//   (a stale process coming back must not replace its successor).
+// - lookup(name) lists the live entries with that name, most recently registered first.
+// - Every change (join, leave, expiry) gets the next sequence number; watchers of a name
+//   prefix receive the changes in sequence order.
+// - wait_for(name, deadline) is answered by the first registration of that name, or
+//   times out at its deadline.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace tether::registry {
+
+using Clock = std::chrono::steady_clock;
+
+struct Entry {
+  std::string name;
+  std::string uid;
+  std::uint64_t incarnation = 0;
+  std::vector<std::string> endpoints;
+  std::string host;
+  std::uint32_t pid = 0;
+  std::string parent_uid;
+  std::vector<std::string> tags;
+  std::uint64_t started_unix_ms = 0;
+};
+
+enum class EventKind { join, leave, expired };
+
+struct Event {
+  EventKind kind;
+  Entry entry;
+  std::uint64_t seq;
+};
+
+using WatcherId = std::uint64_t;
+using WaiterId = std::uint64_t;
+
+struct Notification {
+  WatcherId watcher;
+  Event event;
+};
+
+struct WaitResult {
+  WaiterId waiter;
+  std::optional<Entry> entry;  // empty: the wait timed out
+};
+
+enum class RegisterError { stale_incarnation, empty_name, empty_uid };
+
+class RegistryState {
+ public:
+  // -- changes (each returns the change's sequence number) -------------------------
+  /// Registers (or re-registers) `entry` for `owner` with a lease of `lease`.
+  std::variant<std::uint64_t, RegisterError> register_entry(Entry entry, std::string owner,
+                                                            std::chrono::milliseconds lease,
+                                                            Clock::time_point now);
+  /// Removes the entry of `uid`; nothing if unknown.
+  std::optional<std::uint64_t> deregister(const std::string& uid);
+  /// Extends the lease of every entry `owner` registered. Returns how many.
+  std::size_t renew(const std::string& owner, Clock::time_point now);
+  /// Removes every entry whose lease ran out by `now`.
+  void expire(Clock::time_point now);
+
+  // -- queries ----------------------------------------------------------------------
+  std::vector<Entry> lookup(std::string_view name) const;
+  std::vector<Entry> list() const;
+  std::uint64_t seq() const noexcept { return seq_; }
+  /// When the next lease or wait runs out, for the service's timer.
+  std::optional<Clock::time_point> next_deadline() const;
+
+  // -- watchers and waiters ---------------------------------------------------------
+  WatcherId watch(std::string prefix);
+  void unwatch(WatcherId id);
+  WaiterId wait_for(std::string name, Clock::time_point deadline);
+  /// Changes for watchers since the last call, in sequence order.
+  std::vector<Notification> take_notifications();
+  /// Waits answered (by a registration) or timed out (by `now`) since the last call.
+  std::vector<WaitResult> take_wait_results(Clock::time_point now);
+
+ private:
+  struct Lease {
+    Entry entry;
+    std::string owner;
+    std::chrono::milliseconds length;
+    Clock::time_point expires;
+    std::uint64_t registered_seq;
+  };
+  std::uint64_t publish(EventKind kind, const Entry& entry);
+
+  std::map<std::string, Lease> by_uid_;
+  std::uint64_t seq_ = 0;
+  std::map<WatcherId, std::string> watchers_;
+  WatcherId next_watcher_ = 0;
+  struct Waiter {
+    std::string name;
+    Clock::time_point deadline;
+  };
+  std::map<WaiterId, Waiter> waiters_;
+  WaiterId next_waiter_ = 0;
+  std::vector<Notification> notifications_;
+  std::vector<WaitResult> wait_results_;
+};
+
+}  // namespace tether::registry

@@ -1,0 +1,130 @@
+#include "tether/registry/registry_state.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace tether::registry {
+
+std::uint64_t RegistryState::publish(EventKind kind, const Entry& entry) {
+  const std::uint64_t seq = ++seq_;
+  for (const auto& [id, prefix] : watchers_)
+    if (entry.name.compare(0, prefix.size(), prefix) == 0)
+      notifications_.push_back({id, {kind, entry, seq}});
+  return seq;
+}
+
+std::variant<std::uint64_t, RegisterError> RegistryState::register_entry(
+    Entry entry, std::string owner, std::chrono::milliseconds lease, Clock::time_point now) {
+  if (entry.name.empty()) return RegisterError::empty_name;
+  if (entry.uid.empty()) return RegisterError::empty_uid;
+  if (auto it = by_uid_.find(entry.uid); it != by_uid_.end()) {
+    if (entry.incarnation < it->second.entry.incarnation) return RegisterError::stale_incarnation;
+    by_uid_.erase(it);  // replaced: the new registration is the join watchers see
+  }
+  const std::uint64_t seq = publish(EventKind::join, entry);
+  for (auto it = waiters_.begin(); it != waiters_.end();) {
+    if (it->second.name == entry.name) {
+      wait_results_.push_back({it->first, entry});
+      it = waiters_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  const std::string uid = entry.uid;
+  by_uid_.emplace(uid, Lease{std::move(entry), std::move(owner), lease, now + lease, seq});
+  return seq;
+}
+
+std::optional<std::uint64_t> RegistryState::deregister(const std::string& uid) {
+  auto it = by_uid_.find(uid);
+  if (it == by_uid_.end()) return std::nullopt;
+  Entry entry = std::move(it->second.entry);
+  by_uid_.erase(it);
+  return publish(EventKind::leave, entry);
+}
+
+std::size_t RegistryState::renew(const std::string& owner, Clock::time_point now) {
+  std::size_t renewed = 0;
+  for (auto& [uid, lease] : by_uid_)
+    if (lease.owner == owner) {
+      lease.expires = now + lease.length;
+      ++renewed;
+    }
+  return renewed;
+}
+
+void RegistryState::expire(Clock::time_point now) {
+  for (auto it = by_uid_.begin(); it != by_uid_.end();) {
+    if (it->second.expires <= now) {
+      Entry entry = std::move(it->second.entry);
+      it = by_uid_.erase(it);
+      publish(EventKind::expired, entry);
+    } else {
+      ++it;
+    }
+  }
+}
+
+std::vector<Entry> RegistryState::lookup(std::string_view name) const {
+  std::vector<const Lease*> matches;
+  for (const auto& [uid, lease] : by_uid_)
+    if (lease.entry.name == name) matches.push_back(&lease);
+  std::sort(matches.begin(), matches.end(),
+            [](const Lease* a, const Lease* b) { return a->registered_seq > b->registered_seq; });
+  std::vector<Entry> out;
+  for (const auto* lease : matches) out.push_back(lease->entry);
+  return out;
+}
+
+std::vector<Entry> RegistryState::list() const {
+  std::vector<Entry> out;
+  for (const auto& [uid, lease] : by_uid_) out.push_back(lease.entry);
+  return out;
+}
+
+std::optional<Clock::time_point> RegistryState::next_deadline() const {
+  std::optional<Clock::time_point> next;
+  for (const auto& [uid, lease] : by_uid_)
+    if (!next || lease.expires < *next) next = lease.expires;
+  for (const auto& [id, waiter] : waiters_)
+    if (!next || waiter.deadline < *next) next = waiter.deadline;
+  return next;
+}
+
+WatcherId RegistryState::watch(std::string prefix) {
+  const WatcherId id = ++next_watcher_;
+  watchers_.emplace(id, std::move(prefix));
+  return id;
+}
+
+void RegistryState::unwatch(WatcherId id) {
+  watchers_.erase(id);
+}
+
+WaiterId RegistryState::wait_for(std::string name, Clock::time_point deadline) {
+  const WaiterId id = ++next_waiter_;
+  if (auto found = lookup(name); !found.empty()) {
+    wait_results_.push_back({id, found.front()});  // already there: answered at once
+    return id;
+  }
+  waiters_.emplace(id, Waiter{std::move(name), deadline});
+  return id;
+}
+
+std::vector<Notification> RegistryState::take_notifications() {
+  return std::exchange(notifications_, {});
+}
+
+std::vector<WaitResult> RegistryState::take_wait_results(Clock::time_point now) {
+  for (auto it = waiters_.begin(); it != waiters_.end();) {
+    if (it->second.deadline <= now) {
+      wait_results_.push_back({it->first, std::nullopt});
+      it = waiters_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return std::exchange(wait_results_, {});
+}
+
+}  // namespace tether::registry
