@@ -56,7 +56,8 @@ std::vector<double> floor_spawns(int runs) {
   zmq::context_t context;
   zmq::socket_t router(context, zmq::socket_type::router);
   router.set(zmq::sockopt::linger, 0);
-  router.bind("ipc:///tmp/tether-spawn-floor-" + std::to_string(::getpid()));
+  const std::string path = "/tmp/tether-spawn-floor-" + std::to_string(::getpid());
+  router.bind("ipc://" + path);
   const std::string endpoint = router.get(zmq::sockopt::last_endpoint);
   asio::io_context io{1};
   const std::string exe = next_to_me("spawn_floor_child");
@@ -71,6 +72,8 @@ std::vector<double> floor_spawns(int runs) {
     ::waitpid(child.pid(), &status, 0);
     samples.push_back(ms_since(t0));
   }
+  router.close();
+  std::filesystem::remove(path);  // zmq leaves a bound ipc socket file behind
   return samples;
 }
 
