@@ -25,12 +25,12 @@ transport::SocketConfig socket_config(transport::SocketKind kind, const ActorOpt
   return c;
 }
 
-task<void> wait_for(PendingCall& pending) {
-  // Each wake-up re-checks; a cancellation of this task throws at the next co_await.
-  while (!pending.done()) co_await pending.wake.async_wait(asio::as_tuple(asio::use_awaitable));
-}
-
 }  // namespace
+
+task<void> PendingCall::wait() {
+  // Each wake-up re-checks; a cancellation of this task throws at the next co_await.
+  while (!done()) co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
+}
 
 ActorCore::ActorCore(const asio::any_io_executor& executor, zmq::context_t& context,
                      const Functions& functions, ActorOptions options, Actor& owner)
@@ -63,7 +63,7 @@ Nursery& ActorCore::service() {
   return *service_;
 }
 
-Peer* ActorCore::find_peer(const std::string& uid) {
+Peer* ActorCore::find_peer(std::string_view uid) {
   auto it = peers_.find(uid);
   return it == peers_.end() ? nullptr : it->second.get();
 }
@@ -131,7 +131,7 @@ task<Portal> ActorCore::connect(const std::string& endpoint) {
 
   std::exception_ptr interrupted;
   try {
-    co_await move_on_after(options_.connect_timeout, wait_for(handshake));
+    co_await move_on_after(options_.connect_timeout, handshake.wait());
   } catch (...) {
     interrupted = std::current_exception();
   }
@@ -200,6 +200,7 @@ void ActorCore::handle(transport::InboundMessage message,
       slot->socket = via.get();
       slot->dealer = via;
       slot->last_heard = slot->last_sent = Clock::now();
+      dealer_owner_[via.get()] = peer_identity.uid;
     }
     it->second->reply.emplace(std::move(message));
     it->second->complete();
@@ -262,10 +263,9 @@ void ActorCore::handle(transport::InboundMessage message,
   // Everything else comes from a peer that said Hello (inbox) or that we connected to.
   Peer* peer = nullptr;
   if (on_inbox) {
-    peer = find_peer(std::string(message.peer()));
-  } else {
-    for (auto& [uid, p] : peers_)
-      if (p->dealer == via) peer = p.get();
+    peer = find_peer(message.peer());
+  } else if (auto owner = dealer_owner_.find(via.get()); owner != dealer_owner_.end()) {
+    peer = find_peer(owner->second);
   }
   if (!peer) {
     if (on_inbox)

@@ -27,8 +27,16 @@ struct PendingCall {
   boost::asio::steady_timer wake;                  // cancelled when an outcome arrives
   std::optional<transport::InboundMessage> reply;  // Return, Error or CancelAck
   std::exception_ptr failure;                      // raised locally (PeerLost)
-  bool done() const { return reply.has_value() || failure != nullptr; }
+  bool signalled = false;                          // done, with nothing to carry
+  bool done() const { return reply.has_value() || failure != nullptr || signalled; }
   void complete() { wake.cancel(); }
+  /// Marks it done for an event that carries no data (an exit, a stop request).
+  void signal() {
+    signalled = true;
+    complete();
+  }
+  /// Waits until done. Cancelling the waiting task throws at its next co_await.
+  task<void> wait();
 };
 
 /// A call a peer made to us that is still running.
@@ -96,8 +104,9 @@ class ActorCore {
   /// Resolves when a peer asked this whole actor to stop (Cancel with call id 0).
   task<void> wait_for_stop_request();
   void on_actor_cancel(Peer& peer, const wire::Envelope& envelope);
-  /// A signal asked this actor to stop (no peer to acknowledge).
-  void on_actor_cancel_signal();
+  /// Something asked this actor to stop: its parent (Cancel 0), a signal, or the loss
+  /// of its parent. Idempotent; wait_for_stop_request() returns afterwards.
+  void request_stop();
   /// Answers the stop request with CancelAck (the subtree is gone by then) and waits,
   /// bounded, until it has been handed to zmq.
   task<void> acknowledge_stop(std::chrono::milliseconds bound);
@@ -117,7 +126,7 @@ class ActorCore {
   void send_error(Peer& peer, std::uint64_t call_id, std::uint64_t in_reply_to,
                   const std::exception_ptr& error, std::string_view function);
 
-  Peer* find_peer(const std::string& uid);
+  Peer* find_peer(std::string_view uid);
 
   // -- state -----------------------------------------------------------------------
   boost::asio::any_io_executor executor_;
@@ -128,7 +137,15 @@ class ActorCore {
   ActorIdentity identity_;
   std::shared_ptr<transport::Socket> inbox_;
   std::string endpoint_;
-  std::unordered_map<std::string, std::unique_ptr<Peer>> peers_;  // by uid
+  // By uid; the transparent hash lets a routing id (string_view) look up without a copy.
+  struct UidHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  std::unordered_map<std::string, std::unique_ptr<Peer>, UidHash, std::equal_to<>> peers_;
+  std::unordered_map<const transport::Socket*, std::string> dealer_owner_;  // our connections
   wire::Encoder encoder_;
   std::uint64_t next_call_id_ = 0;
   std::uint64_t next_msg_id_ = 0;
@@ -142,7 +159,7 @@ class ActorCore {
   std::map<std::string, PendingCall*> expected_children_;   // parent: uid -> boot waiter
   std::map<std::string, PendingCall*> expected_stop_acks_;  // parent: uid -> CancelAck waiter
   PendingCall* spawn_waiter_ = nullptr;                     // child: waiting for Spawn
-  std::unique_ptr<PendingCall> stop_request_;               // set once Cancel(0) arrived
+  PendingCall stop_request_{executor_};                     // signalled once asked to stop
   std::string stop_requester_;                              // uid to send CancelAck to
   std::uint64_t stop_request_msg_ = 0;
   PendingCall* serving_drained_ = nullptr;  // completed when serving_count_ hits 0

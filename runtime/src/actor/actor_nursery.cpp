@@ -32,10 +32,6 @@ struct ActorNursery::Child {
 
 namespace {
 
-task<void> wait_until_done(detail::PendingCall& pending) {
-  while (!pending.done()) co_await pending.wake.async_wait(asio::as_tuple(asio::use_awaitable));
-}
-
 SpawnSpec spawn_spec(const detail::ActorCore& core, const std::string& name, const std::string& uid,
                      const SpawnOptions& options) {
   SpawnSpec spec;
@@ -76,21 +72,18 @@ task<Portal> ActorNursery::start_actor(std::string name, SpawnOptions options) {
   bool exited_during_boot = false;
   process->notify_on_exit(watching, [&boot, &exited_during_boot] {
     exited_during_boot = true;
-    if (!boot.done()) {
-      boot.failure = std::make_exception_ptr(std::runtime_error("exited during boot"));
-      boot.complete();
-    }
+    boot.signal();
   });
   std::exception_ptr interrupted;
   bool finished = false;
   try {
-    finished = co_await move_on_after(options.boot_timeout, wait_until_done(boot));
+    finished = co_await move_on_after(options.boot_timeout, boot.wait());
   } catch (...) {
     interrupted = std::current_exception();
   }
   *watching = false;  // retract the exit callback before `boot` goes away
   core.forget_child(uid);
-  if (interrupted || !finished || exited_during_boot || boot.failure) {
+  if (interrupted || !finished || exited_during_boot) {
     if (!exited_during_boot) process->signal(SIGKILL);
     if (interrupted) co_await allow_cleanup();
     const ExitStatus status = co_await shielded(process->wait());
@@ -154,19 +147,14 @@ task<void> ActorNursery::teardown(Child& child) {
     detail::PendingCall ack(core.executor_);
     core.expect_stop_ack(child.uid, &ack);
     auto watching = std::make_shared<bool>(true);
-    child.process->notify_on_exit(watching, [&ack] {
-      if (!ack.done()) {
-        ack.failure = std::make_exception_ptr(std::runtime_error("exited"));
-        ack.complete();
-      }
-    });
+    child.process->notify_on_exit(watching, [&ack] { ack.signal(); });
     core.send(
         *peer, {.msg_id = ++core.next_msg_id_, .call_id = 0},
         [](flatbuffers::FlatBufferBuilder& b) {
           return wire::CreateCancel(b, b.CreateString("stopped by its parent"));
         },
         transport::Priority::control);
-    (void)co_await move_on_after(child.options.cancel_grace, wait_until_done(ack));
+    (void)co_await move_on_after(child.options.cancel_grace, ack.wait());
     *watching = false;
     core.expect_stop_ack(child.uid, nullptr);
   }

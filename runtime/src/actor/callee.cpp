@@ -115,11 +115,7 @@ task<void> ActorCore::serve_call(std::string peer_uid, std::uint64_t call_id,
     error = std::current_exception();
   }
   if (deadline_timer) deadline_timer->cancel();
-  if (--serving_count_ == 0 && serving_drained_ && !serving_drained_->done()) {
-    serving_drained_->failure =
-        std::make_exception_ptr(std::runtime_error("drained"));  // marks it done
-    serving_drained_->complete();
-  }
+  if (--serving_count_ == 0 && serving_drained_) serving_drained_->signal();
   Peer* peer = find_peer(peer_uid);
   if (!peer) co_return;  // the caller is gone; nobody to answer
   const ServingCall state = peer->serving[call_id];

@@ -11,10 +11,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-task<void> wait_for_outcome(PendingCall& pending) {
-  while (!pending.done()) co_await pending.wake.async_wait(asio::as_tuple(asio::use_awaitable));
-}
-
 std::uint64_t unix_ms_after(std::chrono::milliseconds timeout) {
   const auto at = std::chrono::system_clock::now() + timeout;
   return static_cast<std::uint64_t>(
@@ -57,9 +53,9 @@ task<transport::InboundMessage> ActorCore::call(const std::string& peer_uid,
   bool timed_out = false;
   try {
     if (options.timeout)
-      timed_out = !co_await move_on_after(*options.timeout, wait_for_outcome(pending));
+      timed_out = !co_await move_on_after(*options.timeout, pending.wait());
     else
-      co_await wait_for_outcome(pending);
+      co_await pending.wait();
   } catch (...) {
     cancelled = std::current_exception();
   }
@@ -76,7 +72,7 @@ task<transport::InboundMessage> ActorCore::call(const std::string& peer_uid,
             return wire::CreateCancel(b, b.CreateString("cancelled by the caller"));
           },
           transport::Priority::control);
-      co_await move_on_after(self.options_.cancel_ack_timeout, wait_for_outcome(p));
+      co_await move_on_after(self.options_.cancel_ack_timeout, p.wait());
     }(*this, peer_uid, call_id, pending));
     forget();
     // The callee's own error, if it arrived meanwhile, says more than our cancellation.

@@ -11,12 +11,6 @@ namespace tether::detail {
 
 namespace asio = boost::asio;
 
-namespace {
-task<void> wait_until_done(PendingCall& pending) {
-  while (!pending.done()) co_await pending.wake.async_wait(asio::as_tuple(asio::use_awaitable));
-}
-}  // namespace
-
 void ActorCore::expect_child(const std::string& uid, PendingCall& boot) {
   expected_children_[uid] = &boot;
 }
@@ -48,7 +42,7 @@ task<Portal> ActorCore::boot_as_child(const std::string& parent_endpoint,
   std::optional<Portal> parent;
   try {
     parent.emplace(co_await connect(parent_endpoint));
-    if (!co_await move_on_after(timeout, wait_until_done(spawn)))
+    if (!co_await move_on_after(timeout, spawn.wait()))
       throw PeerLost(parent->peer(), fmt::format("no spawn spec within {} ms", timeout.count()));
   } catch (...) {
     failed = std::current_exception();
@@ -58,11 +52,7 @@ task<Portal> ActorCore::boot_as_child(const std::string& parent_endpoint,
   // A lost parent stops this actor: the caller's wait_for_stop_request() returns.
   listen_for_loss(parent->peer().uid, [this](const std::string& why) {
     log::warn("actor {}: parent lost ({}); stopping", identity_.display(), why);
-    if (!stop_request_) stop_request_ = std::make_unique<PendingCall>(executor_);
-    if (!stop_request_->done()) {
-      stop_request_->failure = std::make_exception_ptr(PeerLost({}, "parent lost: " + why));
-      stop_request_->complete();
-    }
+    request_stop();
   });
   co_return std::move(*parent);
 }
@@ -82,26 +72,19 @@ void ActorCore::on_spawn(Peer& peer, transport::InboundMessage message) {
 }
 
 task<void> ActorCore::wait_for_stop_request() {
-  if (!stop_request_) stop_request_ = std::make_unique<PendingCall>(executor_);
-  co_await wait_until_done(*stop_request_);
+  co_await stop_request_.wait();
 }
 
 void ActorCore::on_actor_cancel(Peer& peer, const wire::Envelope& envelope) {
-  if (!stop_request_) stop_request_ = std::make_unique<PendingCall>(executor_);
-  if (stop_request_->done()) return;
+  if (stop_request_.done()) return;
   stop_requester_ = peer.identity.uid;
   stop_request_msg_ = envelope.msg_id();
   log::info("actor {}: stop requested by {}", identity_.display(), peer.identity.display());
-  stop_request_->failure = std::make_exception_ptr(std::runtime_error("stop requested"));
-  stop_request_->complete();
+  request_stop();
 }
 
-void ActorCore::on_actor_cancel_signal() {
-  if (!stop_request_) stop_request_ = std::make_unique<PendingCall>(executor_);
-  if (stop_request_->done()) return;
-  stop_request_->failure =
-      std::make_exception_ptr(std::runtime_error("stop requested by a signal"));
-  stop_request_->complete();
+void ActorCore::request_stop() {
+  if (!stop_request_.done()) stop_request_.signal();
 }
 
 task<void> ActorCore::acknowledge_stop(std::chrono::milliseconds bound) {
@@ -124,7 +107,7 @@ task<void> ActorCore::cancel_serving_calls(std::chrono::milliseconds bound) {
   } reset{serving_drained_};
   for (auto& [uid, peer] : peers_)
     for (auto& [id, serving] : peer->serving) serving.cancel();
-  (void)co_await move_on_after(bound, wait_until_done(drained));
+  (void)co_await move_on_after(bound, drained.wait());
 }
 
 }  // namespace tether::detail

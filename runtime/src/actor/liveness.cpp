@@ -52,7 +52,10 @@ void ActorCore::lose_peer(const std::string& uid, const std::string& why) {
     pending->complete();
   }
   for (auto& [id, serving] : peer->serving) serving.cancel();
-  if (peer->dealer) peer->dealer->close();
+  if (peer->dealer) {
+    dealer_owner_.erase(peer->dealer.get());
+    peer->dealer->close();
+  }
   // Listeners last: they may start teardown that looks the peer up (it is gone now).
   auto [first, last] = loss_listeners_.equal_range(uid);
   std::vector<std::function<void(const std::string&)>> listeners;

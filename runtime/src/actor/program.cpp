@@ -124,7 +124,7 @@ int Program::run_child(ActorOptions options) {
   signals.async_wait([&](boost::system::error_code ec, int) {
     if (ec) return;
     // Same path as a stop request from the parent: cancel what we serve, then exit.
-    core.on_actor_cancel_signal();
+    core.request_stop();
   });
 
   int exit_code = 0;
