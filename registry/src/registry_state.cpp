@@ -19,7 +19,7 @@ std::variant<std::uint64_t, RegisterError> RegistryState::register_entry(
   if (entry.uid.empty()) return RegisterError::empty_uid;
   if (auto it = by_uid_.find(entry.uid); it != by_uid_.end()) {
     if (entry.incarnation < it->second.entry.incarnation) return RegisterError::stale_incarnation;
-    by_uid_.erase(it);  // replaced: the new registration is the join watchers see
+    (void)erase(it);  // replaced: the new registration is the join watchers see
   }
   const std::uint64_t seq = publish(EventKind::join, entry);
   for (auto it = waiters_.begin(); it != waiters_.end();) {
@@ -31,34 +31,44 @@ std::variant<std::uint64_t, RegisterError> RegistryState::register_entry(
     }
   }
   const std::string uid = entry.uid;
+  by_owner_[owner].insert(uid);
   by_uid_.emplace(uid, Lease{std::move(entry), std::move(owner), lease, now + lease, seq});
   return seq;
 }
 
-std::optional<std::uint64_t> RegistryState::deregister(const std::string& uid) {
-  auto it = by_uid_.find(uid);
-  if (it == by_uid_.end()) return std::nullopt;
+Entry RegistryState::erase(std::map<std::string, Lease>::iterator it) {
+  if (auto owned = by_owner_.find(it->second.owner); owned != by_owner_.end()) {
+    owned->second.erase(it->first);
+    if (owned->second.empty()) by_owner_.erase(owned);
+  }
   Entry entry = std::move(it->second.entry);
   by_uid_.erase(it);
-  return publish(EventKind::leave, entry);
+  return entry;
+}
+
+std::optional<std::uint64_t> RegistryState::deregister(const std::string& uid,
+                                                       std::string_view owner) {
+  auto it = by_uid_.find(uid);
+  if (it == by_uid_.end()) return std::nullopt;
+  if (!owner.empty() && it->second.owner != owner) return std::nullopt;
+  return publish(EventKind::leave, erase(it));
 }
 
 std::size_t RegistryState::renew(const std::string& owner, Clock::time_point now) {
-  std::size_t renewed = 0;
-  for (auto& [uid, lease] : by_uid_)
-    if (lease.owner == owner) {
-      lease.expires = now + lease.length;
-      ++renewed;
-    }
-  return renewed;
+  auto owned = by_owner_.find(owner);
+  if (owned == by_owner_.end()) return 0;
+  for (const auto& uid : owned->second) {
+    Lease& lease = by_uid_.at(uid);
+    lease.expires = now + lease.length;
+  }
+  return owned->second.size();
 }
 
 void RegistryState::expire(Clock::time_point now) {
   for (auto it = by_uid_.begin(); it != by_uid_.end();) {
     if (it->second.expires <= now) {
-      Entry entry = std::move(it->second.entry);
-      it = by_uid_.erase(it);
-      publish(EventKind::expired, entry);
+      auto expired = it++;
+      publish(EventKind::expired, erase(expired));
     } else {
       ++it;
     }
@@ -76,9 +86,10 @@ std::vector<Entry> RegistryState::lookup(std::string_view name) const {
   return out;
 }
 
-std::vector<Entry> RegistryState::list() const {
+std::vector<Entry> RegistryState::list(std::string_view prefix) const {
   std::vector<Entry> out;
-  for (const auto& [uid, lease] : by_uid_) out.push_back(lease.entry);
+  for (const auto& [uid, lease] : by_uid_)
+    if (lease.entry.name.compare(0, prefix.size(), prefix) == 0) out.push_back(lease.entry);
   return out;
 }
 
@@ -109,6 +120,10 @@ WaiterId RegistryState::wait_for(std::string name, Clock::time_point deadline) {
   }
   waiters_.emplace(id, Waiter{std::move(name), deadline});
   return id;
+}
+
+void RegistryState::cancel_wait(WaiterId id) {
+  waiters_.erase(id);
 }
 
 std::vector<Notification> RegistryState::take_notifications() {

@@ -5,8 +5,10 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "actor_core.hpp"
+#include "tether/base/host.hpp"
 #include "tether/base/log.hpp"
 #include "tether/transport/endpoints.hpp"
+#include "tether/wire/handshake.hpp"
 
 namespace tether::detail {
 
@@ -27,11 +29,6 @@ transport::SocketConfig socket_config(transport::SocketKind kind, const ActorOpt
 
 }  // namespace
 
-task<void> PendingCall::wait() {
-  // Each wake-up re-checks; a cancellation of this task throws at the next co_await.
-  while (!done()) co_await wake.async_wait(asio::as_tuple(asio::use_awaitable));
-}
-
 ActorCore::ActorCore(const asio::any_io_executor& executor, zmq::context_t& context,
                      const Functions& functions, ActorOptions options, Actor& owner)
     : executor_(executor),
@@ -49,6 +46,18 @@ ActorCore::ActorCore(const asio::any_io_executor& executor, zmq::context_t& cont
           : options_.bind_endpoint;
   endpoint_ = inbox_->bind(bind);
   inbox_->start();
+  if (!options_.registry.empty()) {
+    RegistryClientOptions registry;
+    registry.endpoint = options_.registry;
+    registry.uid = identity_.uid;
+    registry.name = identity_.name;
+    registry.heartbeat_interval = options_.heartbeat_interval;
+    registry.heartbeat_liveness = options_.heartbeat_liveness;
+    registry.lease = options_.registry_lease;
+    registry.request_timeout = options_.connect_timeout;
+    registry.socket = options_.socket;
+    registry_ = std::make_unique<RegistryClient>(executor_, context_, std::move(registry));
+  }
 }
 
 ActorCore::~ActorCore() {
@@ -76,6 +85,10 @@ task<void> ActorCore::serve() {
       service_ = &n;
       n.start_soon(receive_loop(inbox_));
       n.start_soon(watch_peers());
+      if (registry_) {
+        n.start_soon(registry_->run());
+        n.start_soon(register_self());
+      }
       co_return;
     });
   } catch (...) {
@@ -117,15 +130,13 @@ task<Portal> ActorCore::connect(const std::string& endpoint) {
   PendingCall handshake(executor_);
   handshakes_[dealer.get()] = &handshake;
   const auto msg_id = ++next_msg_id_;
-  auto hello = encoder_.encode(
-      {.msg_id = msg_id, .from = identity_.ref()}, [&](flatbuffers::FlatBufferBuilder& b) {
-        auto actor = wire::Encoder::actor_id(b, identity_.ref());
-        auto ep = b.CreateString(endpoint_);
-        auto host = b.CreateString("");
-        return wire::CreateHello(b, wire::kProtocolVersion, wire::kMinProtocolVersion, actor,
-                                 static_cast<std::uint32_t>(options_.heartbeat_interval.count()),
-                                 ep, static_cast<std::uint32_t>(::getpid()), host);
-      });
+  const wire::HelloFields fields{
+      .self = identity_.ref(),
+      .endpoint = endpoint_,
+      .heartbeat_ms = static_cast<std::uint32_t>(options_.heartbeat_interval.count()),
+      .pid = static_cast<std::uint32_t>(::getpid()),
+      .host = host_name()};
+  auto hello = wire::encode_hello(encoder_, {.msg_id = msg_id, .from = identity_.ref()}, fields);
   (void)dealer->send({.peer = {}, .envelope = transport::make_frame(hello), .attachments = {}},
                      transport::Priority::control);
 
@@ -167,12 +178,8 @@ namespace {
 void refuse_hello(transport::Socket& inbox, wire::Encoder& encoder, const ActorIdentity& self,
                   std::string_view routing_id, std::uint64_t in_reply_to,
                   const std::string& reason) {
-  auto bytes = encoder.encode(
-      {.in_reply_to = in_reply_to, .from = self.ref()}, [&](flatbuffers::FlatBufferBuilder& b) {
-        auto actor = wire::Encoder::actor_id(b, self.ref());
-        auto why = b.CreateString(reason);
-        return wire::CreateWelcome(b, false, wire::kProtocolVersion, actor, 0, why);
-      });
+  auto bytes = wire::encode_refusal(encoder, {.in_reply_to = in_reply_to, .from = self.ref()},
+                                    self.ref(), reason);
   (void)inbox.send({.peer = transport::make_frame(routing_id),
                     .envelope = transport::make_frame(bytes),
                     .attachments = {}},
@@ -210,35 +217,21 @@ void ActorCore::handle(transport::InboundMessage message,
     if (!on_inbox) return;  // only connecting peers say Hello
     const auto* hello = env.body_as_Hello();
     const std::string routing_id(message.peer());
-    if (!wire::versions_compatible(hello->min_protocol_version(), hello->protocol_version())) {
-      refuse_hello(
-          *inbox_, encoder_, identity_, routing_id, env.msg_id(),
-          fmt::format("protocol versions {}..{} are not supported; {} speaks {}..{}",
-                      hello->min_protocol_version(), hello->protocol_version(), identity_.display(),
-                      wire::kMinProtocolVersion, wire::kProtocolVersion));
+    if (auto refusal = wire::hello_refusal(*hello, routing_id, identity_.display())) {
+      refuse_hello(*inbox_, encoder_, identity_, routing_id, env.msg_id(), *refusal);
       return;
     }
     ActorIdentity peer_identity = identity_from_wire(hello->actor());
-    if (peer_identity.uid != routing_id) {
-      refuse_hello(*inbox_, encoder_, identity_, routing_id, env.msg_id(),
-                   "the connection's routing id does not match the actor uid in Hello");
-      return;
-    }
     auto& slot = peers_[peer_identity.uid];
     if (!slot) slot = std::make_unique<Peer>();
     slot->identity = peer_identity;
     if (!slot->dealer) slot->socket = inbox_.get();  // our own connection to it, if any, wins
     slot->routing_id = routing_id;
     slot->last_heard = Clock::now();
-    send(
-        *slot, {.in_reply_to = env.msg_id()},
-        [&](flatbuffers::FlatBufferBuilder& b) {
-          auto actor = wire::Encoder::actor_id(b, identity_.ref());
-          return wire::CreateWelcome(
-              b, true, wire::kProtocolVersion, actor,
-              static_cast<std::uint32_t>(options_.heartbeat_interval.count()));
-        },
-        transport::Priority::control);
+    const auto welcome = wire::encode_welcome(
+        encoder_, {.in_reply_to = env.msg_id(), .from = identity_.ref()}, identity_.ref(),
+        static_cast<std::uint32_t>(options_.heartbeat_interval.count()));
+    send_frame(*slot, transport::make_frame(welcome), transport::Priority::control);
     if (expected_children_.count(peer_identity.uid)) {
       // One of our children booting: hand it its spawn spec.
       send(
@@ -296,9 +289,18 @@ void ActorCore::handle(transport::InboundMessage message,
         return;
       }
       return on_call_reply(*peer, std::move(message));
+    case wire::Body::Error:
+      if (env.call_id() == 0) {  // the answer to a stop request we sent
+        auto it = expected_stop_acks_.find(peer->identity.uid);
+        if (it != expected_stop_acks_.end() && !it->second->done()) {
+          it->second->reply.emplace(std::move(message));
+          it->second->complete();
+        }
+        return;
+      }
+      return on_call_reply(*peer, std::move(message));
     case wire::Body::StartAck:
     case wire::Body::Return:
-    case wire::Body::Error:
       return on_call_reply(*peer, std::move(message));
     default:
       send(

@@ -13,30 +13,30 @@
 
 #include "tether/actor/actor.hpp"
 #include "tether/concurrency/cancel_scope.hpp"
+#include "tether/concurrency/event.hpp"
 #include "tether/concurrency/nursery.hpp"
 #include "tether/transport/socket.hpp"
+
+namespace tether {
+class ActorNursery;
+}
 
 namespace tether::detail {
 
 using Clock = std::chrono::steady_clock;
 
-/// One outgoing call waiting for its outcome.
+/// One outgoing call (or handshake, boot, stop) waiting for its outcome.
 struct PendingCall {
-  explicit PendingCall(const boost::asio::any_io_executor& ex)
-      : wake(ex, boost::asio::steady_timer::time_point::max()) {}
-  boost::asio::steady_timer wake;                  // cancelled when an outcome arrives
+  explicit PendingCall(const boost::asio::any_io_executor& ex) : ready(ex) {}
+  Event ready;                                     // set when an outcome arrives
   std::optional<transport::InboundMessage> reply;  // Return, Error or CancelAck
   std::exception_ptr failure;                      // raised locally (PeerLost)
-  bool signalled = false;                          // done, with nothing to carry
-  bool done() const { return reply.has_value() || failure != nullptr || signalled; }
-  void complete() { wake.cancel(); }
+  bool done() const { return ready.is_set(); }
+  void complete() { ready.set(); }
   /// Marks it done for an event that carries no data (an exit, a stop request).
-  void signal() {
-    signalled = true;
-    complete();
-  }
+  void signal() { complete(); }
   /// Waits until done. Cancelling the waiting task throws at its next co_await.
-  task<void> wait();
+  task<void> wait() { return ready.wait(); }
 };
 
 /// A call a peer made to us that is still running.
@@ -104,6 +104,8 @@ class ActorCore {
   /// Resolves when a peer asked this whole actor to stop (Cancel with call id 0).
   task<void> wait_for_stop_request();
   void on_actor_cancel(Peer& peer, const wire::Envelope& envelope);
+  /// A peer asked us to stop one of our children (Cancel 0 addressed to the child).
+  void on_child_stop_request(Peer& peer, const wire::Envelope& envelope, std::string child_uid);
   /// Something asked this actor to stop: its parent (Cancel 0), a signal, or the loss
   /// of its parent. Idempotent; wait_for_stop_request() returns afterwards.
   void request_stop();
@@ -112,6 +114,13 @@ class ActorCore {
   task<void> acknowledge_stop(std::chrono::milliseconds bound);
   /// Cancels every call being served and waits (bounded) until all have finished.
   task<void> cancel_serving_calls(std::chrono::milliseconds bound);
+
+  // -- discovery.cpp ---------------------------------------------------------------
+  /// Registers this actor and keeps the registration (run by serve()).
+  task<void> register_self();
+  /// Children started by this actor's nurseries, so a stop request can reach them.
+  void adopt_child(const std::string& uid, ActorNursery& nursery) { child_nurseries_[uid] = &nursery; }
+  void disown_child(const std::string& uid) { child_nurseries_.erase(uid); }
 
   // -- sending ---------------------------------------------------------------------
   /// Encodes and queues one message to `peer`; false if it could not be queued.
@@ -163,6 +172,8 @@ class ActorCore {
   std::string stop_requester_;                              // uid to send CancelAck to
   std::uint64_t stop_request_msg_ = 0;
   PendingCall* serving_drained_ = nullptr;  // completed when serving_count_ hits 0
+  std::unique_ptr<RegistryClient> registry_;  // when options_.registry is set
+  std::map<std::string, ActorNursery*> child_nurseries_;
 };
 
 /// "where: what" for logs, from any exception.

@@ -44,6 +44,9 @@ SpawnSpec spawn_spec(const detail::ActorCore& core, const std::string& name, con
                "--tether-parent-pid=" + std::to_string(::getpid()),
                "--tether-uid=" + uid,
                "--tether-name=" + name};
+  spec.argv.push_back("--tether-parent-uid=" + core.identity_.uid);
+  if (!core.options_.registry.empty())
+    spec.argv.push_back("--tether-registry=" + core.options_.registry);
   if (!options.bind_endpoint.empty()) spec.argv.push_back("--tether-bind=" + options.bind_endpoint);
   spec.argv.insert(spec.argv.end(), options.extra_args.begin(), options.extra_args.end());
   spec.extra_env = options.env;
@@ -102,6 +105,7 @@ task<Portal> ActorNursery::start_actor(std::string name, SpawnOptions options) {
   auto& child = children_.emplace_back(
       Child{name, uid, std::move(options), std::move(process), {}, false, false, false});
   child.supervisor = tasks_->start_cancellable(supervise(child));
+  core.adopt_child(uid, *this);
   co_return Portal(core, identity);
 }
 
@@ -121,6 +125,7 @@ task<void> ActorNursery::supervise(Child& child) {
     cancelled = std::current_exception();
   }
   core.unlisten(listener);
+  core.disown_child(child.uid);
   if (cancelled) {
     co_await allow_cleanup();
     co_await shielded(teardown(child));
@@ -186,6 +191,28 @@ task<void> ActorNursery::stop_actor(const std::string& uid) {
     child.supervisor.cancel();  // it sees the exit and, since we asked, ends quietly
     co_return;
   }
+}
+
+bool ActorNursery::stop_on_request(const std::string& uid, std::function<void()> done) {
+  if (!tasks_) return false;
+  for (auto& child : children_)
+    if (child.uid == uid && !child.process->exit_status()) {
+      tasks_->start_soon(stop_then(uid, std::move(done)));
+      return true;
+    }
+  return false;
+}
+
+task<void> ActorNursery::stop_then(std::string uid, std::function<void()> done) {
+  log::info("actor {}: stopping child {} on request", actor_.identity().display(), uid);
+  std::exception_ptr interrupted;
+  try {
+    co_await stop_actor(uid);
+  } catch (...) {
+    interrupted = std::current_exception();  // the nursery is ending anyway: the child too
+  }
+  done();
+  if (interrupted) std::rethrow_exception(interrupted);
 }
 
 void ActorNursery::start_soon(task<void> work) {

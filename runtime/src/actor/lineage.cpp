@@ -76,6 +76,9 @@ task<void> ActorCore::wait_for_stop_request() {
 }
 
 void ActorCore::on_actor_cancel(Peer& peer, const wire::Envelope& envelope) {
+  const auto* to = envelope.to();
+  if (to && to->uid() && to->uid()->size() > 0 && to->uid()->string_view() != identity_.uid)
+    return on_child_stop_request(peer, envelope, to->uid()->str());
   if (stop_request_.done()) return;
   stop_requester_ = peer.identity.uid;
   stop_request_msg_ = envelope.msg_id();

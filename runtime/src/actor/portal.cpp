@@ -42,6 +42,44 @@ task<std::vector<std::uint8_t>> Portal::call_raw(std::string_view function,
   co_return std::vector<std::uint8_t>(reply->bytes().begin(), reply->bytes().end());
 }
 
+task<void> Portal::request_stop(std::string child_uid, std::chrono::milliseconds timeout) {
+  detail::ActorCore& core = *actor_;
+  detail::Peer* peer = core.find_peer(peer_.uid);
+  if (!peer) throw PeerLost(peer_, "not connected");
+  detail::PendingCall answer(core.executor_);
+  core.expect_stop_ack(peer_.uid, &answer);
+  const auto listener = core.listen_for_loss(peer_.uid, [&answer, this](const std::string& why) {
+    answer.failure = std::make_exception_ptr(PeerLost(peer_, why));
+    answer.complete();
+  });
+  struct Forget {  // also when this wait is cancelled
+    detail::ActorCore& core;
+    const std::string& uid;
+    std::uint64_t listener;
+    ~Forget() {
+      core.unlisten(listener);
+      core.expect_stop_ack(uid, nullptr);
+    }
+  } forget{core, peer_.uid, listener};
+  core.send(
+      *peer,
+      {.msg_id = ++core.next_msg_id_, .to = {child_uid, {}, 0}, .call_id = 0},
+      [&](flatbuffers::FlatBufferBuilder& b) {
+        return wire::CreateCancel(b, b.CreateString("stop requested by " +
+                                                    core.identity_.display()));
+      },
+      transport::Priority::control);
+  if (!co_await move_on_after(timeout, answer.wait()))
+    throw Timeout("actor " + peer_.display() + " did not confirm the stop within " +
+                  std::to_string(timeout.count()) + " ms");
+  if (answer.failure) std::rethrow_exception(answer.failure);
+  const auto& env = answer.reply->envelope();
+  if (env.body_type() == wire::Body::Error) {
+    const auto* error = env.body_as_Error();
+    throw ActorNotFound(error->message() ? error->message()->str() : "stop refused");
+  }
+}
+
 void Portal::check_result_type(const ReturnValue& reply, std::string_view expected) const {
   if (reply.type_name() == expected) return;
   auto name = [](std::string_view t) {

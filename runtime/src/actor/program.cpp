@@ -9,12 +9,15 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <zmq.hpp>
 
 #include "actor_core.hpp"
 #include "tether/base/log.hpp"
+#include "tether/discovery/registry_endpoint.hpp"
+#include "tether/registry/registry_service.hpp"
 
 namespace tether {
 
@@ -55,11 +58,15 @@ Program::Program(int argc, char** argv) {
   bool child = false;
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
-    if (a == kChildFlag)
+    if (a == kChildFlag) {
       child = true;
-    else if (take(a, "--tether-parent=", parent_endpoint_) ||
-             take(a, "--tether-uid=", child_uid_) || take(a, "--tether-name=", child_name_) ||
-             take(a, "--tether-parent-pid=", pid) || take(a, "--tether-bind=", child_bind_)) {
+    } else if (a == "--registry" && i + 1 < argc) {
+      registry_ = argv[++i];
+    } else if (take(a, "--tether-parent=", parent_endpoint_) ||
+               take(a, "--tether-uid=", child_uid_) || take(a, "--tether-name=", child_name_) ||
+               take(a, "--tether-parent-pid=", pid) || take(a, "--tether-bind=", child_bind_) ||
+               take(a, "--tether-parent-uid=", parent_uid_) ||
+               take(a, "--tether-registry=", registry_) || take(a, "--registry=", registry_)) {
     } else {
       args_.emplace_back(a);
     }
@@ -75,8 +82,21 @@ int Program::run_root(std::string name, std::function<task<void>(Actor&)> main,
   options.name = std::move(name);
   asio::io_context io{1};
   zmq::context_t context;
+  // Zero-config discovery: the first root of this user hosts the default registry.
+  options.registry = resolve_registry_endpoint(options.registry.empty() ? registry_ : options.registry);
+  const bool may_host = options.registry == default_registry_endpoint();
+  const std::optional<RegistryHostLock> host_lock =
+      may_host ? RegistryHostLock::try_acquire() : std::nullopt;
+  std::optional<registry::RegistryService> embedded;
+  if (host_lock)
+    embedded.emplace(io.get_executor(), context,
+                     registry::RegistryServiceOptions{.bind_endpoint = options.registry});
   Actor actor(io.get_executor(), context, functions_, options);
   log::set_identity(actor.identity().name, actor.identity().uid);
+  if (embedded)
+    log::info("actor {}: hosting the registry at {}", actor.identity().display(),
+              embedded->endpoint());
+  detail::ActorCore& core = *actor.core_;
 
   // SIGINT/SIGTERM cancel main; its actor nurseries then tear the tree down.
   asio::cancellation_signal stop;
@@ -90,9 +110,46 @@ int Program::run_root(std::string name, std::function<task<void>(Actor&)> main,
     stop.emit(asio::cancellation_type::terminal);
   });
 
+  // A stop request (`tether cancel`) works like SIGTERM, and is acknowledged at the end.
+  auto stop_when_asked = [&]() -> task<void> {
+    co_await core.wait_for_stop_request();
+    if (!signalled) signalled = SIGTERM;
+    stop.emit(asio::cancellation_type::terminal);
+  };
+  asio::co_spawn(io, stop_when_asked(), asio::detached);
+  auto root_main = [&]() -> task<void> {
+    std::exception_ptr ended;
+    try {
+      co_await main(actor);
+    } catch (...) {
+      ended = std::current_exception();
+    }
+    if (!core.stop_requester_.empty()) {
+      co_await allow_cleanup();
+      co_await shielded(core.acknowledge_stop(options.cancel_ack_timeout));
+    }
+    if (ended) std::rethrow_exception(ended);
+  };
+
+  // The embedded registry serves until the actor has stopped serving (and deregistered).
+  auto root_task = [&]() -> task<void> {
+    if (!embedded) co_return co_await actor.run(root_main());
+    std::exception_ptr ended;
+    co_await open_nursery([&](Nursery& n) -> task<void> {
+      TaskHandle registry_task = n.start_cancellable(embedded->run());
+      try {
+        co_await actor.run(root_main());
+      } catch (...) {
+        ended = std::current_exception();
+      }
+      registry_task.cancel();
+    });
+    if (ended) std::rethrow_exception(ended);
+  };
+
   std::exception_ptr failure;
   asio::co_spawn(
-      io, actor.run(main(actor)),
+      io, root_task(),
       asio::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr e) {
         failure = e;
         io.stop();  // the socket pumps would keep the loop alive until the Actor closes them
@@ -113,6 +170,8 @@ int Program::run_child(ActorOptions options) {
 
   options.name = child_name_;
   options.uid = child_uid_;
+  options.parent_uid = parent_uid_;
+  if (options.registry.empty()) options.registry = registry_;
   if (!child_bind_.empty()) options.bind_endpoint = child_bind_;
   asio::io_context io{1};
   zmq::context_t context;

@@ -20,32 +20,15 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <set>
 #include <variant>
 #include <vector>
+
+#include "tether/registry/entry.hpp"
 
 namespace tether::registry {
 
 using Clock = std::chrono::steady_clock;
-
-struct Entry {
-  std::string name;
-  std::string uid;
-  std::uint64_t incarnation = 0;
-  std::vector<std::string> endpoints;
-  std::string host;
-  std::uint32_t pid = 0;
-  std::string parent_uid;
-  std::vector<std::string> tags;
-  std::uint64_t started_unix_ms = 0;
-};
-
-enum class EventKind { join, leave, expired };
-
-struct Event {
-  EventKind kind;
-  Entry entry;
-  std::uint64_t seq;
-};
 
 using WatcherId = std::uint64_t;
 using WaiterId = std::uint64_t;
@@ -69,8 +52,9 @@ class RegistryState {
   std::variant<std::uint64_t, RegisterError> register_entry(Entry entry, std::string owner,
                                                             std::chrono::milliseconds lease,
                                                             Clock::time_point now);
-  /// Removes the entry of `uid`; nothing if unknown.
-  std::optional<std::uint64_t> deregister(const std::string& uid);
+  /// Removes the entry of `uid`; nothing if unknown, or if `owner` is given and did not
+  /// register it (one client cannot remove another's entry).
+  std::optional<std::uint64_t> deregister(const std::string& uid, std::string_view owner = {});
   /// Extends the lease of every entry `owner` registered. Returns how many.
   std::size_t renew(const std::string& owner, Clock::time_point now);
   /// Removes every entry whose lease ran out by `now`.
@@ -78,7 +62,9 @@ class RegistryState {
 
   // -- queries ----------------------------------------------------------------------
   std::vector<Entry> lookup(std::string_view name) const;
-  std::vector<Entry> list() const;
+  /// Every live entry whose name starts with `prefix` ("" = all), in uid order.
+  std::vector<Entry> list(std::string_view prefix = {}) const;
+  std::size_t size() const noexcept { return by_uid_.size(); }
   std::uint64_t seq() const noexcept { return seq_; }
   /// When the next lease or wait runs out, for the service's timer.
   std::optional<Clock::time_point> next_deadline() const;
@@ -87,6 +73,8 @@ class RegistryState {
   WatcherId watch(std::string prefix);
   void unwatch(WatcherId id);
   WaiterId wait_for(std::string name, Clock::time_point deadline);
+  /// Drops a wait nobody listens to any more (its client left).
+  void cancel_wait(WaiterId id);
   /// Changes for watchers since the last call, in sequence order.
   std::vector<Notification> take_notifications();
   /// Waits answered (by a registration) or timed out (by `now`) since the last call.
@@ -102,7 +90,11 @@ class RegistryState {
   };
   std::uint64_t publish(EventKind kind, const Entry& entry);
 
+  /// Removes one lease from both indexes; returns the entry it held.
+  Entry erase(std::map<std::string, Lease>::iterator it);
+
   std::map<std::string, Lease> by_uid_;
+  std::map<std::string, std::set<std::string>, std::less<>> by_owner_;  // owner -> uids
   std::uint64_t seq_ = 0;
   std::map<WatcherId, std::string> watchers_;
   WatcherId next_watcher_ = 0;

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -22,6 +23,7 @@
 #include "tether/actor/identity.hpp"
 #include "tether/actor/portal.hpp"
 #include "tether/concurrency/task.hpp"
+#include "tether/discovery/registry_client.hpp"
 #include "tether/transport/socket_options.hpp"
 
 namespace zmq {
@@ -44,6 +46,16 @@ struct ActorOptions {
   /// Bound on connect(): Hello sent, Welcome received.
   std::chrono::milliseconds connect_timeout{5000};
   transport::SocketOptions socket;
+
+  // -- discovery (DESIGN.md "Registry") ------------------------------------------------
+  /// The registry endpoint to register with and find actors in; empty: none. Program
+  /// fills it in (resolve_registry_endpoint) for roots and passes it to children.
+  std::string registry;
+  /// The lease each registration asks for: how long the entry outlives silence from us.
+  std::chrono::milliseconds registry_lease{3000};
+  /// Shown in the registry; `tether ps` draws the tree from it.
+  std::string parent_uid;
+  std::vector<std::string> tags;
 };
 
 class Actor {
@@ -73,6 +85,18 @@ class Actor {
 
   /// Number of calls this actor is serving right now (for tests and `tether ps`).
   std::size_t serving_calls() const noexcept;
+
+  // -- discovery: only with ActorOptions::registry set ---------------------------------
+  // serve() registers this actor (name, uid, endpoint, host, pid, parent, tags) and keeps
+  // it registered across registry restarts; stopping serve() deregisters it.
+
+  /// The registry client, or null when no registry is configured.
+  RegistryClient* registry() noexcept;
+  /// Connects to the most recently registered actor named `name`. Throws ActorNotFound
+  /// if none is registered, RegistryUnavailable if the registry does not answer.
+  task<Portal> find_actor(std::string name);
+  /// Like find_actor, but waits up to `timeout` for the name to register first.
+  task<Portal> wait_for_actor(std::string name, std::chrono::milliseconds timeout);
 
  private:
   friend class ActorNursery;  // spawning and linking children needs the core

@@ -84,11 +84,16 @@ class ActorNursery {
     tasks_ = &supervisors;
     work_ = &work;
   }
+  // -- used by the actor core --------------------------------------------------------
+  /// Someone asked (`tether cancel`) to stop child `uid`: stops it like stop_actor in the
+  /// background and calls `done()` once it is reaped. False if it is not our child.
+  bool stop_on_request(const std::string& uid, std::function<void()> done);
   struct Child;
 
  private:
   task<void> supervise(Child& child);
   task<void> teardown(Child& child);
+  task<void> stop_then(std::string uid, std::function<void()> done);
 
   Actor& actor_;
   Nursery* tasks_ = nullptr;  // one supervisor task per child

@@ -92,6 +92,12 @@ class BootFailed : public ActorExited {
   using ActorExited::ActorExited;
 };
 
+/// No actor is registered under the name looked up.
+class ActorNotFound : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 /// Builds the RemoteError subclass that matches `details.kind`.
 std::exception_ptr make_remote_error(RemoteError::Details details);
 

@@ -67,6 +67,12 @@ class Portal {
                                            std::span<const std::uint8_t> args,
                                            CallOptions options = {});
 
+  /// Asks this actor to stop `child_uid`, one of the children it started, through its
+  /// teardown ladder (Cancel, then SIGTERM, then SIGKILL) — or, with an empty uid, to stop
+  /// itself as its parent would. Returns once it confirms (CancelAck); throws
+  /// ActorNotFound if it has no such child, PeerLost or Timeout if it does not answer.
+  task<void> request_stop(std::string child_uid, std::chrono::milliseconds timeout);
+
   /// The untyped call underneath: the callee's Return, unchecked.
   task<std::unique_ptr<ReturnValue>> call_packed(std::string_view function, PackedPayload args,
                                                  CallOptions options);

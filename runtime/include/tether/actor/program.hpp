@@ -9,6 +9,9 @@
 //   }
 //
 // SIGINT/SIGTERM to the root cancels `main`, which tears the whole tree down.
+// Discovery: the root uses `--registry ENDPOINT`, else $TETHER_REGISTRY, else the
+// per-user default registry — which the first root to start embeds in its own process
+// (see discovery/registry_endpoint.hpp); "none" turns it off. Children use their root's.
 // A child stops (cancelling what it serves, and so its own children) when its parent
 // asks, when its parent is lost, or on SIGTERM/SIGINT; PR_SET_PDEATHSIG delivers
 // SIGTERM if the parent process dies.
@@ -55,6 +58,8 @@ class Program {
   std::string child_uid_;
   std::string child_name_;
   std::string child_bind_;
+  std::string parent_uid_;
+  std::string registry_;  // --registry ENDPOINT (root) or --tether-registry= (child)
   long parent_pid_ = 0;
 };
 

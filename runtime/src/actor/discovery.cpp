@@ -1,0 +1,114 @@
+// The actor's side of discovery: its own registration, finding peers by name, and
+// stop requests that name one of our children (`tether cancel`).
+#include <unistd.h>
+
+#include <chrono>
+
+#include "actor_core.hpp"
+#include "tether/actor/actor_nursery.hpp"
+#include "tether/base/host.hpp"
+#include "tether/base/log.hpp"
+
+namespace tether::detail {
+
+task<void> ActorCore::register_self() {
+  ActorRecord record;
+  record.name = identity_.name;
+  record.uid = identity_.uid;
+  record.incarnation = identity_.incarnation;
+  record.endpoints = {endpoint_};
+  record.host = host_name();
+  record.pid = static_cast<std::uint32_t>(::getpid());
+  record.parent_uid = options_.parent_uid;
+  record.tags = options_.tags;
+  record.started_unix_ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  try {
+    co_await registry_->register_actor(std::move(record));
+  } catch (const RegistryUnavailable& e) {
+    // Kept: the client registers it as soon as a registry answers.
+    log::warn("actor {}: not registered yet: {}", identity_.display(), e.what());
+  } catch (const RegistryRefused& e) {
+    log::error("actor {}: registration refused: {}", identity_.display(), e.what());
+  }
+}
+
+void ActorCore::on_child_stop_request(Peer& peer, const wire::Envelope& envelope,
+                                      std::string child_uid) {
+  const std::string requester = peer.identity.uid;
+  const std::uint64_t request_id = envelope.msg_id();
+  auto acknowledge = [this, requester, request_id] {
+    if (Peer* p = find_peer(requester))
+      send(
+          *p, {.msg_id = ++next_msg_id_, .in_reply_to = request_id},
+          [](flatbuffers::FlatBufferBuilder& b) { return wire::CreateCancelAck(b); },
+          transport::Priority::control);
+  };
+  auto owner = child_nurseries_.find(child_uid);
+  if (owner != child_nurseries_.end() && owner->second->stop_on_request(child_uid, acknowledge))
+    return;
+  send(
+      peer, {.msg_id = ++next_msg_id_, .in_reply_to = request_id},
+      [&](flatbuffers::FlatBufferBuilder& b) {
+        auto text = b.CreateString("actor " + identity_.display() + " has no running child " +
+                                   child_uid);
+        wire::ErrorBuilder error(b);
+        error.add_kind(wire::ErrorKind::NotFound);
+        error.add_message(text);
+        return error.Finish();
+      },
+      transport::Priority::control);
+}
+
+}  // namespace tether::detail
+
+namespace tether {
+
+RegistryClient* Actor::registry() noexcept {
+  return core_->registry_.get();
+}
+
+namespace {
+
+task<Portal> connect_to_record(Actor& actor, detail::ActorCore& core, const ActorRecord& record) {
+  if (detail::Peer* peer = core.find_peer(record.uid))  // already connected
+    co_return Portal(core, peer->identity);
+  std::exception_ptr last;
+  for (const auto& endpoint : record.endpoints) {
+    try {
+      co_return co_await actor.connect(endpoint);
+    } catch (const PeerLost&) {
+      last = std::current_exception();  // try its next endpoint
+    }
+  }
+  if (last) std::rethrow_exception(last);
+  throw ActorNotFound("actor '" + record.name + "' (" + record.uid +
+                      ") is registered without an endpoint");
+}
+
+RegistryClient& require_registry(detail::ActorCore& core) {
+  if (!core.registry_)
+    throw std::logic_error("actor " + core.identity_.display() +
+                           " has no registry (set ActorOptions::registry)");
+  return *core.registry_;
+}
+
+}  // namespace
+
+task<Portal> Actor::find_actor(std::string name) {
+  auto found = co_await require_registry(*core_).lookup(name);
+  if (found.empty()) throw ActorNotFound("no actor named '" + name + "' is registered");
+  co_return co_await connect_to_record(*this, *core_, found.front());
+}
+
+task<Portal> Actor::wait_for_actor(std::string name, std::chrono::milliseconds timeout) {
+  auto found = co_await require_registry(*core_).wait_for(name, timeout);
+  if (!found)
+    throw ActorNotFound("no actor named '" + name + "' registered within " +
+                        std::to_string(timeout.count()) + " ms");
+  co_return co_await connect_to_record(*this, *core_, *found);
+}
+
+}  // namespace tether
