@@ -26,6 +26,9 @@ tether_require(Boost_FOUND "libboost1.81-dev (never libboost-dev: it is 1.74)" "
 find_package(fmt QUIET CONFIG)
 tether_require(fmt_FOUND "libfmt-dev" "fmt")
 
+find_package(CLI11 QUIET CONFIG)
+tether_require(CLI11_FOUND "libcli11-dev" "CLI11")
+
 find_package(Threads REQUIRED)
 
 if(TETHER_BUILD_TESTS)

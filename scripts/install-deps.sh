@@ -10,7 +10,7 @@ packages=(
   libflatbuffers-dev flatbuffers-compiler
   libboost1.81-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libfmt-dev
+  libfmt-dev libcli11-dev
 )
 
 if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi

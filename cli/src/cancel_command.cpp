@@ -1,0 +1,58 @@
+#include <cstdio>
+
+#include <zmq.hpp>
+
+#include "commands.hpp"
+#include "registry_connection.hpp"
+#include "tether/actor/actor.hpp"
+#include "tether/actor/errors.hpp"
+
+namespace tether::cli {
+
+int run_cancel(const CancelCommand& command) {
+  return run_with_registry(
+      command.registry, command.timeout, "tether cancel",
+      [&](RegistryClient& client, zmq::context_t& context) -> task<void> {
+        auto named = co_await client.lookup(command.name);
+        std::erase_if(named, [&](const ActorRecord& r) {
+          return !command.uid.empty() && r.uid != command.uid;
+        });
+        if (named.empty())
+          throw ActorNotFound("no actor named '" + command.name + "'" +
+                              (command.uid.empty() ? "" : " with uid " + command.uid) +
+                              " is registered");
+        if (named.size() > 1)
+          std::fprintf(stderr, "tether cancel: %zu actors are named '%s'; stopping the newest (%s)\n",
+                       named.size(), command.name.c_str(), named.front().uid.c_str());
+        const ActorRecord target = named.front();
+
+        // Its parent stops it through its teardown ladder; a root is asked directly.
+        ActorRecord ask = target;
+        std::string child_uid;
+        if (!target.parent_uid.empty()) {
+          for (const auto& r : co_await client.list())
+            if (r.uid == target.parent_uid) ask = r;
+          if (ask.uid == target.uid)
+            throw ActorNotFound("the parent " + target.parent_uid + " of '" + target.name +
+                                "' is not registered");
+          child_uid = target.uid;
+        }
+        if (ask.endpoints.empty())
+          throw ActorNotFound("actor '" + ask.name + "' is registered without an endpoint");
+
+        Functions none;
+        ActorOptions options;
+        options.name = "tether-cancel";
+        options.connect_timeout = command.timeout;
+        Actor self(co_await boost::asio::this_coro::executor, context, none, options);
+        auto stop = [&]() -> task<void> {
+          Portal portal = co_await self.connect(ask.endpoints.front());
+          co_await portal.request_stop(child_uid, command.timeout);
+        };
+        co_await self.run(stop());
+        std::printf("stopped %s (%s)%s\n", target.name.c_str(), target.uid.c_str(),
+                    child_uid.empty() ? "" : (" via its parent " + ask.name).c_str());
+      });
+}
+
+}  // namespace tether::cli

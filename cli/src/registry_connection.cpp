@@ -1,0 +1,66 @@
+#include "registry_connection.hpp"
+
+#include <cstdio>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <zmq.hpp>
+
+#include "tether/base/random_id.hpp"
+#include "tether/concurrency/nursery.hpp"
+#include "tether/discovery/registry_endpoint.hpp"
+
+namespace tether::cli {
+
+namespace asio = boost::asio;
+
+int run_with_registry(const std::string& configured, std::chrono::milliseconds timeout,
+                      std::string_view who,
+                      std::function<task<void>(RegistryClient&, zmq::context_t&)> body) {
+  const std::string endpoint = resolve_registry_endpoint(configured);
+  if (endpoint.empty()) {
+    std::fprintf(stderr, "%.*s: no registry configured (TETHER_REGISTRY=none)\n",
+                 static_cast<int>(who.size()), who.data());
+    return 1;
+  }
+  asio::io_context io{1};
+  zmq::context_t context;
+  RegistryClientOptions options;
+  options.endpoint = endpoint;
+  options.uid = random_uid();
+  options.name = std::string(who);
+  options.request_timeout = timeout;
+  RegistryClient client(io.get_executor(), context, options);
+
+  auto session = [&]() -> task<void> {
+    co_await open_nursery([&](Nursery& n) -> task<void> {
+      TaskHandle keeper = n.start_cancellable(client.run());
+      if (!co_await client.wait_connected(timeout))
+        throw RegistryUnavailable("no registry answered at " + endpoint + " within " +
+                                  std::to_string(timeout.count()) + " ms");
+      co_await body(client, context);
+      keeper.cancel();
+    });
+  };
+  std::exception_ptr failure;
+  asio::co_spawn(io, session(), [&](std::exception_ptr e) {
+    failure = e;
+    io.stop();
+  });
+  io.run();
+  if (!failure) return 0;
+  auto print = [&](const std::exception_ptr& e) {
+    std::fprintf(stderr, "%.*s: %s\n", static_cast<int>(who.size()), who.data(),
+                 describe(e).c_str());
+  };
+  try {
+    std::rethrow_exception(failure);
+  } catch (const ErrorGroup& group) {
+    for (const auto& e : group.errors()) print(e);
+  } catch (...) {
+    print(failure);
+  }
+  return 1;
+}
+
+}  // namespace tether::cli
