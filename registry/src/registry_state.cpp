@@ -19,6 +19,13 @@ std::variant<std::uint64_t, RegisterError> RegistryState::register_entry(
   if (entry.uid.empty()) return RegisterError::empty_uid;
   if (auto it = by_uid_.find(entry.uid); it != by_uid_.end()) {
     if (entry.incarnation < it->second.entry.incarnation) return RegisterError::stale_incarnation;
+    if (it->second.entry == entry && it->second.owner == owner) {
+      // The same registration again (a retry, or a reconnect racing a request): a
+      // renewal, not a change watchers need to hear about.
+      it->second.length = lease;
+      it->second.expires = now + lease;
+      return it->second.registered_seq;
+    }
     (void)erase(it);  // replaced: the new registration is the join watchers see
   }
   const std::uint64_t seq = publish(EventKind::join, entry);

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "child_process.hpp"
+#include "temp_dir.hpp"
 
 namespace tether::test {
 namespace {
@@ -22,13 +23,18 @@ std::pair<int, std::string> run(const std::string& command) {
 }
 
 TEST(Examples, PrimeTreeCountsWithATreeOfActorsAndShutsDownCleanly) {
+  // As a newcomer runs it: no registry configured, so the root embeds one (in a
+  // private runtime directory here, not this user's real one).
+  TempDir runtime;
   const auto [status, output] =
-      run(std::string(TETHER_EXAMPLES_DIR) + "/prime_tree --limit 200000 --workers 3 2>&1");
+      run("env -u TETHER_REGISTRY XDG_RUNTIME_DIR=" + runtime.path().string() + " TETHER_LOG=info " +
+          std::string(TETHER_EXAMPLES_DIR) + "/prime_tree --limit 200000 --workers 3 2>&1");
   EXPECT_EQ(status, 0) << output;
   EXPECT_NE(output.find("primes below 200000: 17984"), std::string::npos) << output;  // pi(200000)
   for (const char* actor : {"coordinator", "counter-1", "counter-2", "counter-3"})
     EXPECT_NE(output.find(actor), std::string::npos) << actor << " never spoke:\n" << output;
   EXPECT_NE(output.find("tree shut down cleanly"), std::string::npos) << output;
+  EXPECT_NE(output.find("hosting the registry"), std::string::npos) << output;
   reap_zombies();
   EXPECT_TRUE(live_descendants(::getpid()).empty());
 }

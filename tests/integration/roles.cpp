@@ -6,7 +6,10 @@
 #include <cstring>
 #include <iostream>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <zmq.hpp>
@@ -32,8 +35,11 @@ ActorOptions test_actor_options(std::string name) {
   return o;
 }
 
-RoleProcess start_role(const std::string& role, const std::string& name) {
-  ChildProcess child({self_executable(), "--tether-role=" + role, "--name=" + name});
+RoleProcess start_role(const std::string& role, const std::string& name,
+                       const std::vector<std::string>& extra_args) {
+  std::vector<std::string> argv{self_executable(), "--tether-role=" + role, "--name=" + name};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  ChildProcess child(argv);
   const std::string line = child.read_line(10s);
   if (line.rfind("ENDPOINT ", 0) != 0)
     throw std::runtime_error("role " + role + " printed '" + line + "'");
@@ -181,6 +187,29 @@ int run_tree_root(int argc, char** argv) {
       test_actor_options(""));
 }
 
+/// An actor that registers with --registry=ENDPOINT and serves until SIGTERM (then
+/// deregisters and exits 0) or SIGKILL (then its lease must expire).
+int run_registered(int argc, char** argv, const std::string& name) {
+  asio::io_context io{1};
+  zmq::context_t context;
+  std::uint64_t cancellations = 0;
+  const Functions functions = callee_functions(cancellations);
+  ActorOptions options = test_actor_options(name);
+  options.registry = argument(argc, argv, "--registry=");
+  options.registry_lease = std::chrono::milliseconds(std::stoi(argument(argc, argv, "--lease-ms=")));
+  Actor actor(io.get_executor(), context, functions, options);
+  std::cout << "ENDPOINT " << actor.endpoint() << std::endl;
+  asio::cancellation_signal stop;
+  asio::signal_set signals(io, SIGTERM);
+  signals.async_wait([&](boost::system::error_code ec, int) {
+    if (!ec) stop.emit(asio::cancellation_type::terminal);
+  });
+  asio::co_spawn(io, actor.serve(),
+                 asio::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr) { io.stop(); }));
+  io.run();
+  return 0;
+}
+
 int run_role_if_requested(int argc, char** argv) {
   if (has_flag(argc, argv, Program::kChildFlag)) return run_test_child(argc, argv);
   const std::string role = argument(argc, argv, "--tether-role=");
@@ -188,6 +217,7 @@ int run_role_if_requested(int argc, char** argv) {
   if (role == "tree-root") return run_tree_root(argc, argv);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // the test runner died: so do we
   const std::string name = argument(argc, argv, "--name=");
+  if (role == "registered") return run_registered(argc, argv, name);
   if (role != "callee") {
     std::cerr << "unknown role " << role << "\n";
     return 2;

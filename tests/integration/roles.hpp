@@ -33,6 +33,7 @@ struct RoleProcess {
   ChildProcess process;
   std::string endpoint;
 };
-RoleProcess start_role(const std::string& role, const std::string& name);
+RoleProcess start_role(const std::string& role, const std::string& name,
+                       const std::vector<std::string>& extra_args = {});
 
 }  // namespace tether::test

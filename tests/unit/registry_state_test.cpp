@@ -148,5 +148,59 @@ TEST(RegistryState, TheNextDeadlineIsTheEarliestLeaseOrWait) {
   EXPECT_EQ(state.next_deadline(), t0 + 1s);
 }
 
+TEST(RegistryState, OnlyTheClientThatRegisteredAnEntryMayDeregisterIt) {
+  RegistryState state;
+  (void)state.register_entry(actor("a", "1"), "owner", 3s, t0);
+  EXPECT_EQ(state.deregister("1", "intruder"), std::nullopt);
+  EXPECT_EQ(state.list().size(), 1u);
+  EXPECT_TRUE(state.deregister("1", "owner").has_value());
+  EXPECT_TRUE(state.list().empty());
+}
+
+TEST(RegistryState, RenewingAfterAReplacementExtendsOnlyTheCurrentOwnersLeases) {
+  RegistryState state;
+  (void)state.register_entry(actor("a", "1", 1), "old-conn", 1s, t0);
+  (void)state.register_entry(actor("a", "1", 2), "new-conn", 1s, t0);  // the same actor moved
+  EXPECT_EQ(state.renew("old-conn", t0 + 900ms), 0u);
+  EXPECT_EQ(state.renew("new-conn", t0 + 900ms), 1u);
+  state.expire(t0 + 1500ms);
+  EXPECT_EQ(state.list().size(), 1u);
+  state.expire(t0 + 1900ms);
+  EXPECT_TRUE(state.list().empty());
+}
+
+TEST(RegistryState, ListFiltersByNamePrefix) {
+  RegistryState state;
+  (void)state.register_entry(actor("pool-1", "1"), "c", 3s, t0);
+  (void)state.register_entry(actor("pool-2", "2"), "c", 3s, t0);
+  (void)state.register_entry(actor("other", "3"), "c", 3s, t0);
+  EXPECT_EQ(state.list("pool-").size(), 2u);
+  EXPECT_EQ(state.list("").size(), 3u);
+  EXPECT_EQ(state.size(), 3u);
+}
+
+TEST(RegistryState, ACancelledWaitIsNeverAnswered) {
+  RegistryState state;
+  const WaiterId w = state.wait_for("late", t0 + 1s);
+  state.cancel_wait(w);
+  (void)state.register_entry(actor("late", "1"), "c", 3s, t0);
+  EXPECT_TRUE(state.take_wait_results(t0 + 2s).empty());
+}
+
+TEST(RegistryState, RegisteringTheSameEntryAgainIsARenewalNotAChange) {
+  RegistryState state;
+  const WatcherId w = state.watch("");
+  const auto first = seq_of(state.register_entry(actor("a", "1"), "c", 1s, t0));
+  EXPECT_EQ(seq_of(state.register_entry(actor("a", "1"), "c", 1s, t0 + 800ms)), first);
+  EXPECT_EQ(state.take_notifications().size(), 1u);
+  state.expire(t0 + 1500ms);  // renewed at +800 ms: still there
+  EXPECT_EQ(state.list().size(), 1u);
+  Entry moved = actor("a", "1");
+  moved.endpoints = {"tcp://elsewhere:1"};
+  EXPECT_GT(seq_of(state.register_entry(moved, "c", 1s, t0 + 1500ms)), first);  // a real change
+  EXPECT_EQ(state.take_notifications().size(), 1u);
+  state.unwatch(w);
+}
+
 }  // namespace
 }  // namespace tether::registry

@@ -53,8 +53,9 @@ task<void> RegistryClientCore::deregister_all() {
     });
   registered_.clear();
   // Fire and forget, but handed to zmq before we close: the entries are gone at once
-  // instead of lingering until their leases end.
-  (void)co_await socket_->flush(std::min(options_.request_timeout / 2, milliseconds(1000)));
+  // instead of lingering until their leases end. A live registry takes microseconds; a
+  // dead one (not yet noticed) must not hold up our exit, hence the short bound.
+  (void)co_await socket_->flush(std::min(options_.request_timeout / 2, milliseconds(200)));
 }
 
 task<void> RegistryClientCore::session() {

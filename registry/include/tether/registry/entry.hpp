@@ -17,6 +17,8 @@ struct Entry {
   std::string parent_uid;  // empty for a root actor
   std::vector<std::string> tags;
   std::uint64_t started_unix_ms = 0;
+
+  bool operator==(const Entry&) const = default;
 };
 
 enum class EventKind { join, leave, expired };

@@ -7,7 +7,8 @@
 // - Every entry holds a lease, renewed by any traffic from its owner (the connection
 //   that registered it). An entry whose lease ran out is removed as Expired.
 // - A re-registration of a known uid replaces it unless its incarnation is older
-//   (a stale process coming back must not replace its successor).
+//   (a stale process coming back must not replace its successor). The same entry again
+//   from the same owner is only a renewal: no event.
 // - lookup(name) lists the live entries with that name, most recently registered first.
 // - Every change (join, leave, expiry) gets the next sequence number; watchers of a name
 //   prefix receive the changes in sequence order.

@@ -14,8 +14,8 @@
 //   recently registered first; wait_for(name) returns that first one.
 // Lifetime: the client outlives run() and every RegistryWatch it handed out; requests
 // work only while run() runs (on the same loop).
-// Cancellation: cancelling run() deregisters this client's entries (bounded by
-// request_timeout / 2, so a clean exit leaves no entry behind), closes the connection,
+// Cancellation: cancelling run() deregisters this client's entries (fire and forget,
+// bounded by 200 ms, so a clean exit leaves no entry behind), closes the connection,
 // and fails waiting requests with RegistryUnavailable. Cancelling a request abandons it.
 
 #include <chrono>
