@@ -10,6 +10,7 @@
 #include <zmq.hpp>
 
 #include "bounded_loop.hpp"
+#include "envelopes.hpp"
 #include "roles.hpp"
 #include "sleep.hpp"
 #include "temp_dir.hpp"
@@ -19,6 +20,11 @@
 #include "tether/base/random_id.hpp"
 #include "tether/concurrency/nursery.hpp"
 #include "tether/discovery/registry_client.hpp"
+#include "tether/registry/entry_codec.hpp"
+#include "tether/registry/registry_service.hpp"
+#include "tether/transport/curve.hpp"
+#include "tether/transport/socket.hpp"
+#include "tether/wire/handshake.hpp"
 
 namespace tether::test {
 namespace {
@@ -304,6 +310,191 @@ TEST_F(Registry, TetherPsJsonShowsTheParentLinksOfAThreeLevelTreeAndCancelStopsA
       << "cancel returned before the actor was gone";
   root.signal(SIGINT);
   EXPECT_NE(root.wait(10s), -1) << "the root did not exit after SIGINT";
+}
+
+}  // namespace
+}  // namespace tether::test
+
+namespace tether::test {
+namespace {
+
+/// A hand-driven DEALER: sends exactly the bytes a test wants and reads the answers.
+class RawClient {
+ public:
+  RawClient(asio::io_context& io, zmq::context_t& context, const std::string& endpoint,
+            std::string routing_id)
+      : socket_(io.get_executor(), context, config(routing_id)), uid_(std::move(routing_id)) {
+    socket_.connect(endpoint);
+    socket_.start();
+  }
+  template <class MakeBody>
+  void send(MakeBody&& make_body) {
+    auto bytes = encoder_.encode({.msg_id = ++msg_id_, .from = {uid_, "raw", 0}},
+                                 std::forward<MakeBody>(make_body));
+    ASSERT_TRUE(socket_.send(to_dealer_peer(transport::make_frame(bytes))).ok());
+  }
+  void send_bytes(std::string_view bytes) {
+    ASSERT_TRUE(socket_.send(to_dealer_peer(transport::make_frame(bytes))).ok());
+  }
+  void hello(std::string_view claimed_uid) {
+    auto bytes = wire::encode_hello(encoder_, {.msg_id = ++msg_id_, .from = {uid_, "raw", 0}},
+                                    {.self = {claimed_uid, "raw", 0}, .heartbeat_ms = 100});
+    ASSERT_TRUE(socket_.send(to_dealer_peer(transport::make_frame(bytes))).ok());
+  }
+  task<transport::InboundMessage> next() {
+    for (;;) {  // heartbeats are not answers
+      auto m = co_await socket_.receive();
+      if (m.envelope().body_type() != wire::Body::Heartbeat) co_return m;
+    }
+  }
+  /// The next answer, which must be an Error; returns "kind: message".
+  task<std::string> next_error() {
+    auto m = co_await next();
+    const auto* e = m.envelope().body_as_Error();
+    if (!e) co_return std::string("not an error: ") + wire::EnumNameBody(m.envelope().body_type());
+    co_return std::string(wire::EnumNameErrorKind(e->kind())) + ": " +
+        (e->message() ? e->message()->str() : "");
+  }
+  std::uint64_t last_msg_id() const { return msg_id_; }
+
+ private:
+  static transport::SocketConfig config(const std::string& routing_id) {
+    transport::SocketConfig c;
+    c.kind = transport::SocketKind::dealer;
+    c.routing_id = routing_id;
+    c.options.linger_ms = 0;
+    return c;
+  }
+  transport::Socket socket_;
+  std::string uid_;
+  wire::Encoder encoder_;
+  std::uint64_t msg_id_ = 0;
+};
+
+bool contains(const std::string& text, std::string_view part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST_F(Registry, MalformedAndUnknownRequestsGetClearErrorsAndDoNotDisturbOtherClients) {
+  with_client([&](RegistryClient& good) -> task<void> {
+    ActorRecord steady;
+    steady.name = "steady";
+    steady.uid = "steady-uid";
+    co_await good.register_actor(steady);
+
+    RawClient raw(io, context, endpoint, "raw-client");
+    // Before Hello: told to say Hello (what a restarted registry tells its old clients).
+    raw.send([](flatbuffers::FlatBufferBuilder& b) { return wire::CreateListActors(b); });
+    auto said = co_await raw.next_error();
+    EXPECT_TRUE(contains(said, "UnknownPeer") && contains(said, "say Hello")) << said;
+    // Garbage is dropped by verification; nothing answers it and nothing breaks.
+    raw.send_bytes("this is not a flatbuffer at all");
+    // Claiming somebody else's uid is refused.
+    raw.hello("someone-else");
+    auto refusal = co_await raw.next();
+    TETHER_CO_ASSERT(refusal.envelope().body_type() == wire::Body::Welcome);
+    EXPECT_FALSE(refusal.envelope().body_as_Welcome()->accepted());
+    EXPECT_TRUE(contains(refusal.envelope().body_as_Welcome()->reason()->str(), "routing id"));
+
+    raw.hello("raw-client");
+    auto welcome = co_await raw.next();
+    TETHER_CO_ASSERT(welcome.envelope().body_type() == wire::Body::Welcome);
+    EXPECT_TRUE(welcome.envelope().body_as_Welcome()->accepted());
+
+    raw.send([](flatbuffers::FlatBufferBuilder& b) { return wire::CreateRegister(b, 0, 0); });
+    said = co_await raw.next_error();
+    EXPECT_TRUE(contains(said, "Malformed") && contains(said, "no entry")) << said;
+
+    raw.send([](flatbuffers::FlatBufferBuilder& b) {
+      ActorRecord nameless;
+      nameless.uid = "x";
+      return wire::CreateRegister(b, registry::encode_entry(b, nameless), 0);
+    });
+    said = co_await raw.next_error();
+    EXPECT_TRUE(contains(said, "Malformed") && contains(said, "no name")) << said;
+
+    raw.send([](flatbuffers::FlatBufferBuilder& b) {
+      return wire::CreateDeregister(b, b.CreateString("steady-uid"));  // not ours
+    });
+    said = co_await raw.next_error();
+    EXPECT_TRUE(contains(said, "NotFound")) << said;
+
+    raw.send([](flatbuffers::FlatBufferBuilder& b) {
+      return wire::CreateLookup(b, b.CreateString(""), 0);
+    });
+    said = co_await raw.next_error();
+    EXPECT_TRUE(contains(said, "Malformed") && contains(said, "name")) << said;
+
+    raw.send([](flatbuffers::FlatBufferBuilder& b) {
+      return wire::CreateStart(b, b.CreateString("add"));  // an actor message, not ours
+    });
+    said = co_await raw.next_error();
+    EXPECT_TRUE(contains(said, "UnsupportedMessage") && contains(said, "Start")) << said;
+
+    // The well-behaved client saw none of it.
+    const auto found = co_await good.lookup("steady");
+    TETHER_CO_ASSERT(found.size() == 1u);
+    EXPECT_EQ(found.front().uid, "steady-uid");
+    EXPECT_EQ(good.sessions(), 1u);
+  });
+}
+
+TEST(RegistryCurve, OnlyAllowListedKeysReachACurveProtectedRegistry) {
+  asio::io_context io{1};
+  zmq::context_t context;
+  transport::ZapHandler zap(context);
+  const auto server_keys = transport::generate_curve_keypair();
+  const auto good_keys = transport::generate_curve_keypair();
+  const auto stranger_keys = transport::generate_curve_keypair();
+  zap.allow(good_keys.public_key, "good");
+  registry::RegistryService service(
+      io.get_executor(), context,
+      {.bind_endpoint = "tcp://127.0.0.1:*",
+       .curve = transport::CurveServerConfig{.keys = server_keys}});
+  auto client_options = [&](const transport::CurveKeyPair& keys, std::string name) {
+    RegistryClientOptions o;
+    o.endpoint = service.endpoint();
+    o.uid = random_uid();
+    o.name = std::move(name);
+    o.request_timeout = 500ms;
+    o.socket.linger_ms = 0;
+    o.curve = transport::CurveClientConfig{.keys = keys, .server_public_key = server_keys.public_key};
+    return o;
+  };
+  RegistryClient good(io.get_executor(), context, client_options(good_keys, "good"));
+  RegistryClient stranger(io.get_executor(), context, client_options(stranger_keys, "stranger"));
+  run_bounded(
+      io,
+      [&]() -> task<void> {
+        co_await open_nursery([&](Nursery& n) -> task<void> {
+          TaskHandle server = n.start_cancellable(service.run());
+          TaskHandle good_run = n.start_cancellable(good.run());
+          TaskHandle stranger_run = n.start_cancellable(stranger.run());
+          ActorRecord mine;
+          mine.name = "trusted";
+          mine.uid = "trusted-uid";
+          co_await good.register_actor(mine);
+          bool refused = false;
+          try {
+            ActorRecord intruder;
+            intruder.name = "intruder";
+            intruder.uid = "intruder-uid";
+            co_await stranger.register_actor(intruder);
+          } catch (const RegistryUnavailable&) {
+            refused = true;  // its handshake never completes: ZAP said no
+          }
+          EXPECT_TRUE(refused);
+          EXPECT_FALSE(stranger.connected());
+          const auto all = co_await good.list();
+          TETHER_CO_ASSERT(all.size() == 1u);
+          EXPECT_EQ(all.front().name, "trusted");
+          stranger_run.cancel();
+          good_run.cancel();
+          server.cancel();
+        });
+      },
+      20s);
+  EXPECT_GE(zap.denied(), 1u);
 }
 
 }  // namespace
