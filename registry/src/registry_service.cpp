@@ -14,6 +14,7 @@
 #include "tether/concurrency/nursery.hpp"
 #include "tether/registry/entry_codec.hpp"
 #include "tether/transport/socket.hpp"
+#include "tether/wire/error_reply.hpp"
 #include "tether/wire/handshake.hpp"
 
 namespace tether::registry {
@@ -81,11 +82,10 @@ class RegistryService::Impl {
   wire::ActorRef self() const { return {uid_, "registry", 0}; }
 
   task<void> receive_loop() {
-    for (;;) {
-      transport::InboundMessage message = co_await socket_->receive();
+    co_await transport::receive_until_closed(*socket_, [&](transport::InboundMessage message) {
       handle(message);
       publish_changes(Clock::now());
-    }
+    });
   }
 
   /// Leases and waits run out, idle clients get heartbeats, silent ones are forgotten.
@@ -160,17 +160,12 @@ class RegistryService::Impl {
 
   void send_error(const std::string& routing_id, std::uint64_t in_reply_to, wire::ErrorKind kind,
                   const std::string& text) {
-    send(routing_id, {.in_reply_to = in_reply_to}, [&](flatbuffers::FlatBufferBuilder& b) {
-      auto type = b.CreateString("tether::RegistryError");
-      auto message = b.CreateString(text);
-      auto origin = wire::Encoder::actor_id(b, self());
-      wire::ErrorBuilder error(b);
-      error.add_kind(kind);
-      error.add_type_name(type);
-      error.add_message(message);
-      error.add_origin(origin);
-      return error.Finish();
-    });
+    auto bytes = wire::encode_error_reply(encoder_, {.in_reply_to = in_reply_to, .from = self()},
+                                          kind, text);
+    (void)socket_->send({.peer = transport::make_frame(routing_id),
+                         .envelope = transport::make_frame(bytes),
+                         .attachments = {}},
+                        transport::Priority::control);
   }
 
   void handle(const transport::InboundMessage& message) {

@@ -1,33 +1,21 @@
 // Examples are documentation that cannot rot: each runs here as a user would run it.
-#include <array>
-#include <cstdio>
-#include <memory>
 #include <string>
 
 #include <gtest/gtest.h>
 
 #include "child_process.hpp"
+#include "run_command.hpp"
 #include "temp_dir.hpp"
 
 namespace tether::test {
 namespace {
-
-/// Runs a command, returning its exit status and stdout.
-std::pair<int, std::string> run(const std::string& command) {
-  std::string output;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) return {-1, ""};
-  std::array<char, 512> chunk;
-  while (std::fgets(chunk.data(), chunk.size(), pipe)) output += chunk.data();
-  return {::pclose(pipe), output};
-}
 
 TEST(Examples, PrimeTreeCountsWithATreeOfActorsAndShutsDownCleanly) {
   // As a newcomer runs it: no registry configured, so the root embeds one (in a
   // private runtime directory here, not this user's real one).
   TempDir runtime;
   const auto [status, output] =
-      run("env -u TETHER_REGISTRY XDG_RUNTIME_DIR=" + runtime.path().string() + " TETHER_LOG=info " +
+      run_command("env -u TETHER_REGISTRY XDG_RUNTIME_DIR=" + runtime.path().string() + " TETHER_LOG=info " +
           std::string(TETHER_EXAMPLES_DIR) + "/prime_tree --limit 200000 --workers 3 2>&1");
   EXPECT_EQ(status, 0) << output;
   EXPECT_NE(output.find("primes below 200000: 17984"), std::string::npos) << output;  // pi(200000)

@@ -1,9 +1,7 @@
 // The registry with real processes (DESIGN.md "Semantics" 9): `tether registry` runs as
 // its own process, actors are re-executions of this binary, and the test talks to the
 // registry through a RegistryClient like any actor would.
-#include <array>
 #include <csignal>
-#include <cstdio>
 #include <regex>
 
 #include <boost/asio/io_context.hpp>
@@ -12,6 +10,7 @@
 #include "bounded_loop.hpp"
 #include "envelopes.hpp"
 #include "roles.hpp"
+#include "run_command.hpp"
 #include "sleep.hpp"
 #include "temp_dir.hpp"
 #include "test_messages_generated.h"
@@ -46,16 +45,6 @@ class RegistryProcess {
  private:
   ChildProcess process_;
 };
-
-/// Runs a command line, returning its exit status and stdout.
-std::pair<int, std::string> run_command(const std::string& command) {
-  std::string output;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) return {-1, ""};
-  std::array<char, 512> chunk;
-  while (std::fgets(chunk.data(), chunk.size(), pipe)) output += chunk.data();
-  return {::pclose(pipe), output};
-}
 
 class Registry : public ::testing::Test {
  public:

@@ -8,6 +8,7 @@
 #include "tether/base/host.hpp"
 #include "tether/base/log.hpp"
 #include "tether/transport/endpoints.hpp"
+#include "tether/wire/error_reply.hpp"
 #include "tether/wire/handshake.hpp"
 
 namespace tether::detail {
@@ -108,15 +109,15 @@ task<void> ActorCore::serve() {
 }
 
 task<void> ActorCore::receive_loop(std::shared_ptr<transport::Socket> socket) {
-  for (;;) {
-    std::optional<transport::InboundMessage> message;
-    try {
-      message.emplace(co_await socket->receive());
-    } catch (const transport::SocketClosed&) {
-      co_return;
-    }
-    handle(std::move(*message), socket);
-  }
+  co_await transport::receive_until_closed(
+      *socket, [&](transport::InboundMessage message) { handle(std::move(message), socket); });
+}
+
+void ActorCore::send_error_reply(Peer& peer, wire::Header header, wire::ErrorKind kind,
+                                 std::string_view text) {
+  header.from = identity_.ref();
+  send_frame(peer, transport::make_frame(wire::encode_error_reply(encoder_, header, kind, text)),
+             transport::Priority::control);
 }
 
 task<Portal> ActorCore::connect(const std::string& endpoint) {
@@ -280,41 +281,18 @@ void ActorCore::handle(transport::InboundMessage message,
     case wire::Body::SpawnAck:
       return on_spawn_ack(*peer, std::move(message));
     case wire::Body::CancelAck:
-      if (env.call_id() == 0) {  // a child confirming it stopped
-        auto it = expected_stop_acks_.find(peer->identity.uid);
-        if (it != expected_stop_acks_.end() && !it->second->done()) {
-          it->second->reply.emplace(std::move(message));
-          it->second->complete();
-        }
-        return;
-      }
-      return on_call_reply(*peer, std::move(message));
     case wire::Body::Error:
-      if (env.call_id() == 0) {  // the answer to a stop request we sent
-        auto it = expected_stop_acks_.find(peer->identity.uid);
-        if (it != expected_stop_acks_.end() && !it->second->done()) {
-          it->second->reply.emplace(std::move(message));
-          it->second->complete();
-        }
-        return;
-      }
+      // Call id 0: a child confirming it stopped, or the answer to a stop we requested.
+      if (env.call_id() == 0) return on_stop_answer(*peer, std::move(message));
       return on_call_reply(*peer, std::move(message));
     case wire::Body::StartAck:
     case wire::Body::Return:
       return on_call_reply(*peer, std::move(message));
     default:
-      send(
-          *peer, {.in_reply_to = env.msg_id(), .call_id = env.call_id()},
-          [&](flatbuffers::FlatBufferBuilder& b) {
-            auto text = b.CreateString(fmt::format("actor {} does not handle message type {}",
-                                                   identity_.display(),
-                                                   wire::EnumNameBody(env.body_type())));
-            wire::ErrorBuilder error(b);
-            error.add_kind(wire::ErrorKind::UnsupportedMessage);
-            error.add_message(text);
-            return error.Finish();
-          },
-          transport::Priority::control);
+      send_error_reply(*peer, {.in_reply_to = env.msg_id(), .call_id = env.call_id()},
+                       wire::ErrorKind::UnsupportedMessage,
+                       fmt::format("actor {} does not handle message type {}", identity_.display(),
+                                   wire::EnumNameBody(env.body_type())));
   }
 }
 

@@ -96,6 +96,8 @@ class ActorCore {
   void expect_child(const std::string& uid, PendingCall& boot);
   /// Parent: `ack` completes when the child `uid` answers our Cancel(0) with CancelAck.
   void expect_stop_ack(const std::string& uid, PendingCall* ack);
+  /// CancelAck or Error with call id 0: completes what expect_stop_ack armed.
+  void on_stop_answer(Peer& peer, transport::InboundMessage message);
   void forget_child(const std::string& uid);
   void on_spawn_ack(Peer& peer, transport::InboundMessage message);
   /// Child: connect to the parent and wait for its Spawn (bounded by `timeout`).
@@ -132,6 +134,9 @@ class ActorCore {
     return send_frame(peer, transport::make_frame(bytes), priority);
   }
   bool send_frame(Peer& peer, zmq::message_t envelope, transport::Priority priority);
+  /// A plain Error (kind and reason), for requests that cannot be served at all.
+  void send_error_reply(Peer& peer, wire::Header header, wire::ErrorKind kind,
+                        std::string_view text);
   void send_error(Peer& peer, std::uint64_t call_id, std::uint64_t in_reply_to,
                   const std::exception_ptr& error, std::string_view function);
 

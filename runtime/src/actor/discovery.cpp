@@ -49,17 +49,9 @@ void ActorCore::on_child_stop_request(Peer& peer, const wire::Envelope& envelope
   auto owner = child_nurseries_.find(child_uid);
   if (owner != child_nurseries_.end() && owner->second->stop_on_request(child_uid, acknowledge))
     return;
-  send(
-      peer, {.msg_id = ++next_msg_id_, .in_reply_to = request_id},
-      [&](flatbuffers::FlatBufferBuilder& b) {
-        auto text = b.CreateString("actor " + identity_.display() + " has no running child " +
-                                   child_uid);
-        wire::ErrorBuilder error(b);
-        error.add_kind(wire::ErrorKind::NotFound);
-        error.add_message(text);
-        return error.Finish();
-      },
-      transport::Priority::control);
+  send_error_reply(peer, {.msg_id = ++next_msg_id_, .in_reply_to = request_id},
+                   wire::ErrorKind::NotFound,
+                   "actor " + identity_.display() + " has no running child " + child_uid);
 }
 
 }  // namespace tether::detail

@@ -26,6 +26,13 @@ void ActorCore::expect_stop_ack(const std::string& uid, PendingCall* ack) {
     expected_stop_acks_.erase(uid);
 }
 
+void ActorCore::on_stop_answer(Peer& peer, transport::InboundMessage message) {
+  auto it = expected_stop_acks_.find(peer.identity.uid);
+  if (it == expected_stop_acks_.end() || it->second->done()) return;
+  it->second->reply.emplace(std::move(message));
+  it->second->complete();
+}
+
 void ActorCore::on_spawn_ack(Peer& peer, transport::InboundMessage message) {
   auto it = expected_children_.find(peer.identity.uid);
   if (it == expected_children_.end() || it->second->done()) return;

@@ -137,15 +137,8 @@ void RegistryClientCore::end_session() {
 
 task<void> RegistryClientCore::receive_loop(std::shared_ptr<transport::Socket> socket,
                                             CancelScope& scope) {
-  for (;;) {
-    std::optional<transport::InboundMessage> message;
-    try {
-      message.emplace(co_await socket->receive());
-    } catch (const transport::SocketClosed&) {
-      co_return;
-    }
-    handle(std::move(*message), scope);
-  }
+  co_await transport::receive_until_closed(
+      *socket, [&](transport::InboundMessage message) { handle(std::move(message), scope); });
 }
 
 void RegistryClientCore::handle(transport::InboundMessage message, CancelScope& scope) {

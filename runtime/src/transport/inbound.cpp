@@ -3,6 +3,7 @@
 
 #include "socket_impl.hpp"
 #include "tether/base/log.hpp"
+#include "tether/wire/error_reply.hpp"
 
 namespace tether::transport {
 
@@ -78,15 +79,10 @@ std::size_t Socket::Impl::read_batch(std::size_t budget) {
                                 .from = {config_.identity_uid, config_.identity_name, 0},
                                 .to = {},
                                 .call_id = env.call_id()};
-      auto bytes = encoder_.encode(header, [&](flatbuffers::FlatBufferBuilder& b) {
-        auto message = b.CreateString(
-            fmt::format("message type {} is not supported by this peer (protocol {})",
-                        static_cast<int>(env.body_type()), wire::kProtocolVersion));
-        wire::ErrorBuilder error(b);
-        error.add_kind(wire::ErrorKind::UnsupportedMessage);
-        error.add_message(message);
-        return error.Finish();
-      });
+      auto bytes = wire::encode_error_reply(
+          encoder_, header, wire::ErrorKind::UnsupportedMessage,
+          fmt::format("message type {} is not supported by this peer (protocol {})",
+                      static_cast<int>(env.body_type()), wire::kProtocolVersion));
       OutboundMessage reply{.peer = zmq::message_t(peer.data(), peer.size()),
                             .envelope = make_frame(bytes),
                             .attachments = {}};

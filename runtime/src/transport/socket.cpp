@@ -144,4 +144,17 @@ void Socket::on_unroutable(std::function<void(std::string_view)> handler) {
   impl_->on_unroutable_ = std::move(handler);
 }
 
+boost::asio::awaitable<void> receive_until_closed(
+    Socket& socket, const std::function<void(InboundMessage)>& handle) {
+  for (;;) {
+    std::optional<InboundMessage> message;
+    try {
+      message.emplace(co_await socket.receive());
+    } catch (const SocketClosed&) {
+      co_return;
+    }
+    handle(std::move(*message));
+  }
+}
+
 }  // namespace tether::transport

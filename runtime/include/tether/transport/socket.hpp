@@ -108,4 +108,9 @@ class Socket {
   std::shared_ptr<Impl> impl_;
 };
 
+/// Hands every message `socket` receives to `handle`, until the socket is closed (then
+/// returns) or the awaiting task is cancelled (then throws, losing no message).
+boost::asio::awaitable<void> receive_until_closed(
+    Socket& socket, const std::function<void(InboundMessage)>& handle);
+
 }  // namespace tether::transport
