@@ -288,6 +288,11 @@ void ActorCore::handle(transport::InboundMessage message,
     case wire::Body::StartAck:
     case wire::Body::Return:
       return on_call_reply(*peer, std::move(message));
+    case wire::Body::Started:
+    case wire::Body::Yield:
+    case wire::Body::Credit:
+    case wire::Body::Stop:
+      return on_stream_message(*peer, std::move(message));
     default:
       send_error_reply(*peer, {.in_reply_to = env.msg_id(), .call_id = env.call_id()},
                        wire::ErrorKind::UnsupportedMessage,

@@ -24,6 +24,7 @@ class ActorNursery;
 namespace tether::detail {
 
 using Clock = std::chrono::steady_clock;
+struct ContextState;
 
 /// One outgoing call (or handshake, boot, stop) waiting for its outcome.
 struct PendingCall {
@@ -44,6 +45,7 @@ struct ServingCall {
   TaskHandle task;                // cancels just this call
   bool cancel_requested = false;  // the caller sent Cancel (answer with CancelAck)
   bool deadline_expired = false;  // the call's deadline passed (answer with Timeout)
+  std::shared_ptr<ContextState> context;  // for a context function: its stream
   void cancel() { task.cancel(); }
 };
 
@@ -56,6 +58,7 @@ struct Peer {
   Clock::time_point last_sent;
   std::map<std::uint64_t, PendingCall*> pending;  // our calls to it
   std::map<std::uint64_t, ServingCall> serving;   // its calls to us
+  std::map<std::uint64_t, std::shared_ptr<ContextState>> contexts;  // ours to it, open
 };
 
 class ActorCore {
@@ -75,12 +78,24 @@ class ActorCore {
   task<transport::InboundMessage> call(const std::string& peer_uid, std::string_view function,
                                        const PackedPayload& args, const CallOptions& options);
   void on_call_reply(Peer& peer, transport::InboundMessage message);
+  /// Sends Cancel for our call `call_id` and waits, bounded by cancel_ack_timeout, for
+  /// `pending` (its outcome) to complete.
+  task<void> cancel_remote(const std::string& peer_uid, std::uint64_t call_id,
+                           PendingCall& pending, std::string_view reason);
+
+  // -- context.cpp -----------------------------------------------------------------
+  task<std::shared_ptr<ContextState>> open_context(const std::string& peer_uid,
+                                                   std::string_view function,
+                                                   const PackedPayload& args, StreamOptions stream);
+  void forget_context(const std::string& peer_uid, std::uint64_t call_id);
+  /// Started / Yield / Credit / Stop for a context we opened or serve.
+  void on_stream_message(Peer& peer, transport::InboundMessage message);
 
   // -- callee.cpp ------------------------------------------------------------------
   void on_start(Peer& peer, transport::InboundMessage message);
   void on_cancel(Peer& peer, const wire::Envelope& envelope);
   task<void> serve_call(std::string peer_uid, std::uint64_t call_id, const Functions::Entry* entry,
-                        transport::InboundMessage message);
+                        transport::InboundMessage message, std::shared_ptr<ContextState> context);
 
   // -- liveness.cpp ----------------------------------------------------------------
   task<void> watch_peers();

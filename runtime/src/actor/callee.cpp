@@ -3,6 +3,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "actor_core.hpp"
+#include "context_state.hpp"
 #include "tether/base/log.hpp"
 
 namespace tether::detail {
@@ -63,20 +64,36 @@ void ActorCore::on_start(Peer& peer, transport::InboundMessage message) {
     return fail(wire::ErrorKind::Malformed, "tether::MalformedPayload",
                 fmt::format("the argument of '{}' failed {} verification", function, type));
   }
+  const bool wants_context = start->kind() == wire::CallKind::Context;
+  const bool is_context = static_cast<bool>(entry->invoke_context);
+  if (wants_context != is_context) {
+    return fail(wire::ErrorKind::Malformed, "tether::WrongCallKind",
+                is_context ? fmt::format("'{}' is a context function: use open_context", function)
+                           : fmt::format("'{}' is a plain function: use call, not open_context",
+                                         function));
+  }
   send(peer, {.msg_id = ++next_msg_id_, .in_reply_to = env.msg_id(), .call_id = call_id},
        [](flatbuffers::FlatBufferBuilder& b) { return wire::CreateStartAck(b); });
-  peer.serving[call_id] = {};
+  std::shared_ptr<ContextState> context;
+  if (is_context) {
+    // Made now, not in the task: the caller's first Credit is right behind its Start.
+    context = std::make_shared<ContextState>(*this, peer.identity.uid, peer.identity, call_id,
+                                             function, entry->stream.window);
+    context->stream->grant_window();
+  }
+  peer.serving[call_id] = {.task = {}, .context = context};
   ++serving_count_;
   const std::string uid = peer.identity.uid;
   TaskHandle task =
-      service().start_cancellable(serve_call(uid, call_id, entry, std::move(message)));
+      service().start_cancellable(serve_call(uid, call_id, entry, std::move(message), context));
   if (Peer* p = find_peer(uid))  // the call may have finished already
     if (auto it = p->serving.find(call_id); it != p->serving.end())
       it->second.task = std::move(task);
 }
 
 task<void> ActorCore::serve_call(std::string peer_uid, std::uint64_t call_id,
-                                 const Functions::Entry* entry, transport::InboundMessage message) {
+                                 const Functions::Entry* entry, transport::InboundMessage message,
+                                 std::shared_ptr<ContextState> context) {
   const wire::Envelope& env = message.envelope();
   const auto* start = env.body_as_Start();
   const std::string function = start->function()->str();
@@ -110,10 +127,17 @@ task<void> ActorCore::serve_call(std::string peer_uid, std::uint64_t call_id,
   std::exception_ptr error;
   std::optional<PackedPayload> result;
   try {
-    result.emplace(co_await entry->invoke(call, bytes));
+    if (context) {
+      Context served(call, context);
+      result.emplace(co_await entry->invoke_context(served, bytes));
+      if (!context->started_sent) co_await served.started();  // the dialog needs one
+    } else {
+      result.emplace(co_await entry->invoke(call, bytes));
+    }
   } catch (...) {
     error = std::current_exception();
   }
+  if (context) context->stream->end(error);
   if (deadline_timer) deadline_timer->cancel();
   if (--serving_count_ == 0 && serving_drained_) serving_drained_->signal();
   Peer* peer = find_peer(peer_uid);

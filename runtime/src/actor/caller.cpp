@@ -4,6 +4,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "actor_core.hpp"
+#include "context_state.hpp"
 
 namespace tether::detail {
 
@@ -62,50 +63,20 @@ task<transport::InboundMessage> ActorCore::call(const std::string& peer_uid,
   if (cancelled || timed_out) {
     // Tell the callee, and give it a bounded time to stop and say so.
     if (cancelled) co_await allow_cleanup();
-    co_await shielded([](ActorCore& self, const std::string& uid, std::uint64_t id,
-                         PendingCall& p) -> task<void> {
-      Peer* target = self.find_peer(uid);
-      if (!target || p.done()) co_return;
-      self.send(
-          *target, {.msg_id = ++self.next_msg_id_, .call_id = id},
-          [](flatbuffers::FlatBufferBuilder& b) {
-            return wire::CreateCancel(b, b.CreateString("cancelled by the caller"));
-          },
-          transport::Priority::control);
-      co_await move_on_after(self.options_.cancel_ack_timeout, p.wait());
-    }(*this, peer_uid, call_id, pending));
+    co_await shielded(cancel_remote(peer_uid, call_id, pending, "cancelled by the caller"));
     forget();
     // The callee's own error, if it arrived meanwhile, says more than our cancellation.
-    if (pending.reply && pending.reply->envelope().body_type() == wire::Body::Error) {
-      auto details = decode_error(*pending.reply->envelope().body_as_Error());
-      details.relay_path.push_back(identity_);
-      std::rethrow_exception(make_remote_error(std::move(details)));
-    }
+    if (pending.reply && pending.reply->envelope().body_type() == wire::Body::Error)
+      std::rethrow_exception(reply_error(*pending.reply, callee, identity_, function));
     if (cancelled) std::rethrow_exception(cancelled);
     throw Timeout(fmt::format("call '{}' to {} timed out after {} ms", function, callee.display(),
                               options.timeout->count()));
   }
   forget();
   if (pending.failure) std::rethrow_exception(pending.failure);
-
-  const wire::Envelope& reply = pending.reply->envelope();
-  switch (reply.body_type()) {
-    case wire::Body::Return:
-      co_return std::move(*pending.reply);
-    case wire::Body::Error: {
-      auto details = decode_error(*reply.body_as_Error());
-      details.relay_path.push_back(identity_);  // the path ends where the error is raised
-      std::rethrow_exception(make_remote_error(std::move(details)));
-    }
-    default:
-      throw RemoteError(
-          {.kind = wire::ErrorKind::Cancelled,
-           .type_name = "tether::Cancelled",
-           .message = fmt::format("call '{}' was cancelled by {}", function, callee.display()),
-           .origin = callee,
-           .relay_path = {callee, identity_},
-           .trace = {}});
-  }
+  if (auto error = reply_error(*pending.reply, callee, identity_, function))
+    std::rethrow_exception(error);
+  co_return std::move(*pending.reply);
 }
 
 void ActorCore::on_call_reply(Peer& peer, transport::InboundMessage message) {
@@ -117,6 +88,8 @@ void ActorCore::on_call_reply(Peer& peer, transport::InboundMessage message) {
   if (pending.done()) return;
   pending.reply.emplace(std::move(message));
   pending.complete();
+  if (auto context = peer.contexts.find(env.call_id()); context != peer.contexts.end())
+    context->second->on_outcome();  // its stream ends with it
 }
 
 }  // namespace tether::detail

@@ -4,6 +4,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "actor_core.hpp"
+#include "context_state.hpp"
 #include "tether/base/log.hpp"
 
 namespace tether::detail {
@@ -51,7 +52,12 @@ void ActorCore::lose_peer(const std::string& uid, const std::string& why) {
     pending->failure = std::make_exception_ptr(PeerLost(peer->identity, why));
     pending->complete();
   }
-  for (auto& [id, serving] : peer->serving) serving.cancel();
+  for (auto& [id, context] : peer->contexts) context->on_outcome();
+  for (auto& [id, serving] : peer->serving) {
+    if (serving.context)
+      serving.context->stream->end(std::make_exception_ptr(PeerLost(peer->identity, why)));
+    serving.cancel();
+  }
   if (peer->dealer) {
     dealer_owner_.erase(peer->dealer.get());
     peer->dealer->close();

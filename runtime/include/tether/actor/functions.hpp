@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "tether/actor/call.hpp"
+#include "tether/actor/context.hpp"
 #include "tether/actor/payload.hpp"
 #include "tether/concurrency/task.hpp"
 
@@ -29,11 +30,14 @@ namespace tether {
 class Functions {
  public:
   using Invoke = std::function<task<PackedPayload>(Call&, std::span<const std::uint8_t>)>;
+  using InvokeContext = std::function<task<PackedPayload>(Context&, std::span<const std::uint8_t>)>;
   using Verify = bool (*)(std::span<const std::uint8_t>);
   struct Entry {
     std::string argument_type;  // fully qualified table name; empty for raw functions
     Verify verify = nullptr;    // checks an argument_type payload; null for raw functions
     Invoke invoke;              // called only with a payload that passed verify
+    InvokeContext invoke_context;  // set instead of `invoke` for context functions
+    StreamOptions stream;          // context functions: what their stream buffers
   };
 
   /// Exposes `fn(Call&, const Args&) -> task<R>`, R an object-API type (or void).
@@ -53,6 +57,28 @@ class Functions {
              co_return pack_payload(co_await fn(call, args));
            }
          }});
+    return *this;
+  }
+
+  /// Exposes a context function `fn(Context&, const Args&) -> task<R>` (see
+  /// context.hpp): callers reach it with Portal::open_context, not call.
+  template <class Args, class Fn>
+  Functions& expose_context(std::string name, Fn fn, StreamOptions stream = {}) {
+    using Awaitable = std::invoke_result_t<Fn&, Context&, const Args&>;
+    using Result = typename Awaitable::value_type;
+    Entry entry{std::string(payload_type_name<Args>()), &verify_payload<Args>, {},
+                [fn = std::move(fn)](Context& context,
+                                     std::span<const std::uint8_t> bytes) -> task<PackedPayload> {
+                  const Args& args = *flatbuffers::GetRoot<Args>(bytes.data());
+                  if constexpr (std::is_void_v<Result>) {
+                    co_await fn(context, args);
+                    co_return PackedPayload{};
+                  } else {
+                    co_return pack_payload(co_await fn(context, args));
+                  }
+                },
+                stream};
+    add(std::move(name), std::move(entry));
     return *this;
   }
 

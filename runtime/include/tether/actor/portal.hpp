@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tether/actor/context.hpp"
 #include "tether/actor/errors.hpp"
 #include "tether/actor/payload.hpp"
 #include "tether/concurrency/task.hpp"
@@ -66,6 +67,17 @@ class Portal {
   task<std::vector<std::uint8_t>> call_raw(std::string_view function,
                                            std::span<const std::uint8_t> args,
                                            CallOptions options = {});
+
+  /// Starts the context function `function(args)` and returns once it called
+  /// started(); see context.hpp. Throws its error if it fails before that.
+  template <class Args>
+  task<RemoteContext> open_context(std::string_view function, const Args& args,
+                                   StreamOptions stream = {}) {
+    PackedPayload packed = pack_payload(args);
+    co_return co_await open_context_packed(function, std::move(packed), stream);
+  }
+  task<RemoteContext> open_context_packed(std::string_view function, PackedPayload args,
+                                          StreamOptions stream);
 
   /// Asks this actor to stop `child_uid`, one of the children it started, through its
   /// teardown ladder (Cancel, then SIGTERM, then SIGKILL) — or, with an empty uid, to stop

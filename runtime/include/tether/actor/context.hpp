@@ -1,0 +1,118 @@
+#pragma once
+// Contexts: a long-lived dialog with a remote task (tractor's `open_context`).
+//
+//   // callee
+//   functions.expose_context<JobArgs>("produce", [](Context& ctx, const JobArgs& a)
+//       -> task<SummaryT> {
+//     co_await ctx.started(ReadyT{...});        // exactly once, before streaming
+//     for (...) co_await ctx.stream().send(ItemT{...});
+//     ctx.stream().close();
+//     co_return SummaryT{...};
+//   });
+//
+//   // caller
+//   RemoteContext ctx = co_await portal.open_context<ReadyT>("produce", args);
+//   ReadyT ready = ctx.first();
+//   while (auto item = co_await ctx.stream().receive<ItemT>()) ...
+//   SummaryT summary = co_await ctx.result<SummaryT>();
+//
+// Wire: Start{kind: Context} -> StartAck -> Started -> (Yield | Credit | Stop)* both ways
+// -> exactly one of Return | Error | CancelAck.
+// Endings:
+// - The callee's function returns: the caller's result() gets the value; an exception
+//   there reaches the caller as a typed RemoteError (from result(), and from any
+//   stream operation waiting at that moment).
+// - The caller cancels (cancel(), a cancelled task awaiting result(), or destroying an
+//   unfinished RemoteContext): Cancel goes out, the callee's function is cancelled, and
+//   the caller waits (bounded by cancel_ack_timeout) for its CancelAck.
+// - The callee's function cancels itself (or its actor stops): the caller gets a
+//   RemoteError of kind Cancelled.
+// - The peer is lost: PeerLost, never a hang.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "tether/actor/call.hpp"
+#include "tether/actor/stream.hpp"
+
+namespace tether {
+
+namespace detail {
+class ActorCore;
+struct ContextState;
+}  // namespace detail
+
+/// The callee's side: what an exposed context function receives.
+class Context : public Call {
+ public:
+  Context(Call call, std::shared_ptr<detail::ContextState> state);
+  ~Context();
+
+  /// Sends the value the caller's open_context() returns with. Exactly once, first.
+  template <class Object>
+  task<void> started(const Object& value) {
+    PackedPayload packed = pack_payload(value);
+    co_await started_packed(std::move(packed));
+  }
+  task<void> started();  // no value
+  task<void> started_packed(PackedPayload value);
+
+  Stream& stream() noexcept { return stream_; }
+
+ private:
+  std::shared_ptr<detail::ContextState> state_;
+  Stream stream_;
+};
+
+/// The caller's side, returned by Portal::open_context once the callee said started().
+class RemoteContext {
+ public:
+  RemoteContext(detail::ActorCore& core, std::shared_ptr<detail::ContextState> state);
+  RemoteContext(RemoteContext&&) noexcept;
+  RemoteContext& operator=(RemoteContext&&) = delete;
+  /// An unfinished context is cancelled (Cancel sent, not awaited).
+  ~RemoteContext();
+
+  /// The callee's started() value.
+  template <class Object>
+  Object first() const {
+    using Table = typename Object::TableType;
+    const auto& packed = first_packed();
+    check_type(packed.type_name, payload_type_name<Table>());
+    Object out;
+    flatbuffers::GetRoot<Table>(packed.bytes.data())->UnPackTo(&out);
+    return out;
+  }
+  const PackedPayload& first_packed() const;
+
+  Stream& stream() noexcept { return stream_; }
+
+  /// Waits for the callee's function to return and gives its value; throws its error.
+  template <class Object>
+  task<Object> result() {
+    using Table = typename Object::TableType;
+    PackedPayload packed = co_await result_packed();
+    check_type(packed.type_name, payload_type_name<Table>());
+    if (!verify_payload<Table>(packed.bytes)) throw_malformed();
+    Object out;
+    flatbuffers::GetRoot<Table>(packed.bytes.data())->UnPackTo(&out);
+    co_return out;
+  }
+  task<void> result_void();
+  task<PackedPayload> result_packed();
+
+  /// Cancels the remote task and waits (bounded) for its acknowledgement.
+  task<void> cancel();
+  bool finished() const noexcept;
+
+ private:
+  void check_type(std::string_view got, std::string_view expected) const;
+  [[noreturn]] void throw_malformed() const;
+  detail::ActorCore* core_;
+  std::shared_ptr<detail::ContextState> state_;
+  Stream stream_;
+};
+
+}  // namespace tether

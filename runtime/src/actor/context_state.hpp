@@ -1,0 +1,89 @@
+#pragma once
+// The shared state of one context: its stream (credits, inbox, ending) and, on the
+// caller's side, the started value and the final outcome. Private to the runtime.
+
+#include <deque>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "actor_core.hpp"
+#include "tether/actor/stream.hpp"
+
+namespace tether::detail {
+
+struct StreamState {
+  StreamState(ActorCore& core, std::string peer_uid, std::uint64_t call_id, std::uint32_t window)
+      : core(core),
+        peer_uid(std::move(peer_uid)),
+        call_id(call_id),
+        window(window),
+        readable(core.executor_),
+        writable(core.executor_) {}
+
+  ActorCore& core;
+  const std::string peer_uid;
+  const std::uint64_t call_id;
+  const std::uint32_t window;  // credit we grant: items we are ready to buffer
+
+  // Receiving.
+  std::deque<transport::InboundMessage> inbox;  // Yield messages not yet consumed
+  Event readable;
+  bool peer_closed = false;  // the peer sent Stop
+  std::uint64_t next_receive_seq = 0;
+  std::uint32_t consumed_ungranted = 0;
+  bool overrun_logged = false;
+
+  // Sending.
+  std::uint64_t credits = 0;
+  Event writable;
+  std::uint64_t next_send_seq = 0;
+  bool closed = false;  // we sent Stop
+
+  // Ending: once set, no more items move; waiting operations wake up.
+  bool ended = false;
+  std::exception_ptr end_error;  // null: the context finished normally
+
+  void on_yield(transport::InboundMessage message);
+  void on_credit(std::uint32_t items);
+  void on_stop();
+  void end(std::exception_ptr error);
+  /// Sends our initial grant (the whole window).
+  void grant_window();
+};
+
+struct ContextState {
+  ContextState(ActorCore& core, std::string peer_uid, ActorIdentity peer, std::uint64_t call_id,
+               std::string function, std::uint32_t window)
+      : stream(std::make_shared<StreamState>(core, std::move(peer_uid), call_id, window)),
+        peer(std::move(peer)),
+        function(std::move(function)),
+        changed(core.executor_),
+        outcome(core.executor_) {}
+
+  std::shared_ptr<StreamState> stream;
+  const ActorIdentity peer;
+  const std::string function;
+  Event changed;  // started or outcome arrived (caller side)
+
+  // Caller side.
+  std::optional<PackedPayload> first;  // the Started value
+  PendingCall outcome;                 // Return | Error | CancelAck, or a local failure
+  // Callee side.
+  bool started_sent = false;
+
+  void on_started(const wire::Envelope& envelope);
+  /// The outcome arrived (or failed): the stream ends with it.
+  void on_outcome();
+};
+
+/// The error a finished call's reply stands for (Error -> RemoteError, CancelAck ->
+/// Cancelled), with `self` appended to the relay path; null for Return.
+std::exception_ptr reply_error(const transport::InboundMessage& reply, const ActorIdentity& callee,
+                               const ActorIdentity& self, std::string_view function);
+
+/// Copies a wire Payload into an owned, aligned PackedPayload.
+PackedPayload unpack_payload(const wire::Payload* payload);
+
+}  // namespace tether::detail
