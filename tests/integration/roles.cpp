@@ -92,6 +92,77 @@ Functions callee_functions(std::uint64_t& cancellations) {
     text.text = r.text() ? r.text()->str() : "";
     co_return co_await next.call<SumT>(r.function()->str(), text);
   });
+  // -- context functions (actor_contexts_test.cpp) --------------------------------
+  f.expose_context<ProduceArgs>("produce", [](Context& ctx, const ProduceArgs& a) -> task<SumT> {
+    TextT ready;
+    ready.text = "ready";
+    co_await ctx.started(ready);
+    ItemT item;
+    item.data.assign(a.payload(), 7);
+    for (std::uint64_t i = 0; i < a.count(); ++i) {
+      item.seq = i;
+      co_await ctx.stream().send(item);
+    }
+    ctx.stream().close();
+    SumT sum;
+    sum.value = static_cast<std::int64_t>(a.count());
+    co_return sum;
+  });
+  f.expose_context<SleepArgs>(
+      "consume_slowly",
+      [](Context& ctx, const SleepArgs& s) -> task<StreamReportT> {
+        co_await ctx.started();
+        StreamReportT report;
+        while (auto item = co_await ctx.stream().receive<ItemT>()) {
+          if (item->seq != report.items) throw std::runtime_error("item out of order");
+          report.max_buffered = std::max<std::uint64_t>(report.max_buffered,
+                                                        ctx.stream().buffered() + 1);
+          report.checksum += item->seq;
+          ++report.items;
+          if (s.ms() > 0) co_await sleep_for(std::chrono::milliseconds(s.ms()));
+        }
+        co_return report;
+      },
+      StreamOptions{.window = 16});
+  f.expose_context<Count>("echo_stream", [](Context& ctx, const Count&) -> task<CountT> {
+    co_await ctx.started();
+    CountT echoed;
+    while (auto item = co_await ctx.stream().receive<ItemT>()) {
+      co_await ctx.stream().send(*item);
+      ++echoed.value;
+    }
+    ctx.stream().close();
+    co_return echoed;
+  });
+  f.expose_context<Count>("fail_midstream", [](Context& ctx, const Count& n) -> task<SumT> {
+    co_await ctx.started();
+    ItemT item;
+    for (std::uint64_t i = 0; i < n.value(); ++i) {
+      item.seq = i;
+      co_await ctx.stream().send(item);
+    }
+    throw std::domain_error("failed after " + std::to_string(n.value()) + " items");
+  });
+  f.expose_context<Count>("cancel_self", [](Context& ctx, const Count&) -> task<SumT> {
+    co_await ctx.started();
+    ItemT item;
+    co_await ctx.stream().send(item);
+    // The callee gives up on its own: the caller must see a cancellation, not a hang.
+    throw boost::system::system_error(boost::asio::error::operation_aborted);
+  });
+  f.expose_context<Count>("wait_forever",
+                          [&cancellations](Context& ctx, const Count&) -> task<SumT> {
+                            co_await ctx.started();
+                            try {
+                              while (co_await ctx.stream().receive<ItemT>()) {
+                              }
+                              co_await sleep_for(std::chrono::hours(1));
+                            } catch (...) {
+                              ++cancellations;
+                              throw;
+                            }
+                            co_return SumT{};
+                          });
   f.expose_raw("reverse",
                [](Call&, std::span<const std::uint8_t> bytes) -> task<std::vector<std::uint8_t>> {
                  co_return std::vector<std::uint8_t>(bytes.rbegin(), bytes.rend());

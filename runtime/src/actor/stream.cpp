@@ -48,11 +48,11 @@ void StreamState::end(std::exception_ptr error) {
 }
 
 void StreamState::grant_window() {
+  // Data priority, unlike later grants: the caller's first Credit must not overtake
+  // its Start, or the callee would not know the context yet and drop it.
   if (Peer* peer = core.find_peer(peer_uid))
-    core.send(
-        *peer, {.msg_id = ++core.next_msg_id_, .call_id = call_id},
-        [&](flatbuffers::FlatBufferBuilder& b) { return wire::CreateCredit(b, window); },
-        transport::Priority::control);
+    core.send(*peer, {.msg_id = ++core.next_msg_id_, .call_id = call_id},
+              [&](flatbuffers::FlatBufferBuilder& b) { return wire::CreateCredit(b, window); });
 }
 
 }  // namespace detail
@@ -145,6 +145,12 @@ std::uint64_t Stream::sent() const noexcept {
 }
 std::uint64_t Stream::received() const noexcept {
   return state_->next_receive_seq;
+}
+std::size_t Stream::buffered() const noexcept {
+  return state_->inbox.size();
+}
+std::uint64_t Stream::credit() const noexcept {
+  return state_->credits;
 }
 
 void Stream::check_type(std::string_view got, std::string_view expected) const {

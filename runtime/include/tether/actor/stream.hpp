@@ -72,6 +72,10 @@ class Stream {
   /// Items sent / received so far.
   std::uint64_t sent() const noexcept;
   std::uint64_t received() const noexcept;
+  /// Items arrived and not yet received: never more than the window we granted.
+  std::size_t buffered() const noexcept;
+  /// Items we may send now without waiting (the peer's unused credit).
+  std::uint64_t credit() const noexcept;
 
  private:
   void check_type(std::string_view got, std::string_view expected) const;
