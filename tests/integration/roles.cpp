@@ -222,6 +222,17 @@ int run_test_child(int argc, char** argv) {
     t.text = call.actor().endpoint();
     co_return t;
   });
+  // Pool initializer tests: "init" stores a value once per process, "initialized" reads it.
+  static std::int64_t initialized = -1;
+  program.expose<Count>("init", [](Call&, const Count& c) -> task<SumT> {
+    initialized = static_cast<std::int64_t>(c.value());
+    co_return SumT{};
+  });
+  program.expose<AddArgs>("initialized", [](Call&, const AddArgs&) -> task<SumT> {
+    SumT s;
+    s.value = initialized;
+    co_return s;
+  });
   program.expose<AddArgs>("pid", [](Call&, const AddArgs&) -> task<SumT> {
     SumT s;
     s.value = ::getpid();

@@ -134,7 +134,7 @@ task<void> ActorNursery::supervise(Child& child) {
   child.report_exit(status);
   // Whoever still waits on it learns now, not at the next heartbeat timeout.
   core.lose_peer(child.uid, "its process " + status.describe());
-  if (child.stop_requested || status.clean()) co_return;
+  if (child.stop_requested || status.clean() || !child.options.exit_is_error) co_return;
   throw ActorExited(
       child.name, child.process->pid(), status,
       fmt::format("child '{}' (pid {}) {}{}", child.name, child.process->pid(), status.describe(),
@@ -223,6 +223,12 @@ void ActorNursery::start_soon(task<void> work) {
 void ActorNursery::cancel() {
   if (work_) work_->cancel();
   if (tasks_) tasks_->cancel();
+}
+
+pid_t ActorNursery::pid_of(const std::string& uid) const noexcept {
+  for (const auto& c : children_)
+    if (c.uid == uid) return c.process->pid();
+  return -1;
 }
 
 std::size_t ActorNursery::running_children() const noexcept {

@@ -38,6 +38,10 @@ struct SpawnOptions {
   std::chrono::milliseconds cancel_grace{2'000};   // after Cancel, before SIGTERM
   std::chrono::milliseconds term_grace{2'000};     // after SIGTERM, before SIGKILL
   std::function<void(const ExitStatus&)> on_exit;  // observer, called when reaped
+  /// Linked (the default): a child that dies unasked fails the nursery (ActorExited).
+  /// Monitored (false): its death is only reported (on_exit, PeerLost to its callers);
+  /// the owner decides what it means — a worker pool replaces the worker.
+  bool exit_is_error = true;
 };
 
 class ActorNursery {
@@ -78,6 +82,8 @@ class ActorNursery {
   /// Cancels the body and every child.
   void cancel();
   std::size_t running_children() const noexcept;
+  /// The process id of child `uid`, or -1 if it is not ours.
+  pid_t pid_of(const std::string& uid) const noexcept;
 
   // -- used by open_actor_nursery ----------------------------------------------------
   void attach(Nursery& supervisors, Nursery& work) {
