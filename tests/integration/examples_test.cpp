@@ -27,5 +27,35 @@ TEST(Examples, PrimeTreeCountsWithATreeOfActorsAndShutsDownCleanly) {
   EXPECT_TRUE(live_descendants(::getpid()).empty());
 }
 
+TEST(Examples, PipelineStreamsEveryItemThroughThreeActorsFoundByName) {
+  TempDir runtime;
+  const auto [status, output] =
+      run_command("env -u TETHER_REGISTRY XDG_RUNTIME_DIR=" + runtime.path().string() + " " +
+                  std::string(TETHER_EXAMPLES_DIR) + "/pipeline --count 20000 2>&1");
+  EXPECT_EQ(status, 0) << output;
+  EXPECT_NE(output.find("produced 20000 numbers"), std::string::npos) << output;
+  EXPECT_NE(output.find("squared 20000 numbers"), std::string::npos) << output;
+  // sum of squares 1..20000 = 20000 * 20001 * 40001 / 6
+  EXPECT_NE(output.find("= 2666866670000 (correct)"), std::string::npos) << output;
+  reap_zombies();
+  EXPECT_TRUE(live_descendants(::getpid()).empty());
+}
+
+TEST(Examples, ParallelMapGetsTheSameAnswerFromAPoolAsFromOneProcess) {
+  TempDir runtime;
+  const auto [status, output] =
+      run_command("env -u TETHER_REGISTRY XDG_RUNTIME_DIR=" + runtime.path().string() + " " +
+                  std::string(TETHER_EXAMPLES_DIR) +
+                  "/parallel_map --limit 300000 --chunks 16 --workers 2 2>&1");
+  EXPECT_EQ(status, 0) << output;
+  EXPECT_NE(output.find("one process:        25997 primes below 300000"), std::string::npos)
+      << output;  // pi(300000)
+  EXPECT_NE(output.find("pool of 2 workers: 25997 primes below 300000"), std::string::npos)
+      << output;
+  EXPECT_NE(output.find("speedup:"), std::string::npos) << output;  // timing is the bench's job
+  reap_zombies();
+  EXPECT_TRUE(live_descendants(::getpid()).empty());
+}
+
 }  // namespace
 }  // namespace tether::test

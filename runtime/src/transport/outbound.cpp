@@ -65,7 +65,9 @@ std::size_t Socket::Impl::write_batch(std::size_t budget) {
     ++stats_.unroutable;
     --queued_;
     const std::string_view peer = frame_view(m.peer);
-    warn_once(peer, "peer unreachable (disconnected or unknown); message dropped");
+    // Normal when a peer has just exited or restarted (the owner learns of that through
+    // its own liveness checks), so not a warning; counted in stats().unroutable.
+    log::debug("transport: message to peer '{}' dropped: not connected", peer);
     if (on_unroutable_) on_unroutable_(peer);
   };
 
