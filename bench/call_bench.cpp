@@ -14,6 +14,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "bench_messages_generated.h"
+#include "actor_thread.hpp"
 #include "bench_report.hpp"
 #include "raw_floor.hpp"
 #include "tether/actor/actor.hpp"
@@ -32,44 +33,30 @@ struct Settings {
 };
 
 tether::ActorOptions options(const std::string& name, const std::string& endpoint) {
-  tether::ActorOptions o;
-  o.name = name;
-  o.bind_endpoint = endpoint;
-  o.socket.linger_ms = 0;
-  return o;
+  return tether::bench::bench_actor_options(name, endpoint);
 }
 
-/// The callee: an actor on its own thread exposing "echo"; stops when `stop` is set.
+/// The callee: an actor on its own thread exposing "echo".
 class EchoActor {
  public:
-  EchoActor(zmq::context_t& ctx, const std::string& endpoint) {
-    functions_.expose<tether::bench::Blob>(
+  EchoActor(zmq::context_t& ctx, const std::string& endpoint)
+      : functions_(echo_functions()), thread_(ctx, functions_, "echo", endpoint) {}
+  const std::string& endpoint() const { return thread_.endpoint(); }
+
+ private:
+  static tether::Functions echo_functions() {
+    tether::Functions f;
+    f.expose<tether::bench::Blob>(
         "echo",
         [](tether::Call&, const tether::bench::Blob& in) -> tether::task<tether::bench::BlobT> {
           tether::bench::BlobT out;
           if (in.data()) out.data.assign(in.data()->begin(), in.data()->end());
           co_return out;
         });
-    std::promise<std::string> bound;
-    thread_ = std::thread([&] {
-      tether::Actor actor(io_.get_executor(), ctx, functions_, options("echo", endpoint));
-      bound.set_value(actor.endpoint());
-      asio::co_spawn(io_, actor.serve(), [](std::exception_ptr) {});
-      io_.run();
-    });
-    endpoint_ = bound.get_future().get();
+    return f;
   }
-  ~EchoActor() {
-    io_.stop();
-    thread_.join();
-  }
-  const std::string& endpoint() const { return endpoint_; }
-
- private:
-  asio::io_context io_{1};
   tether::Functions functions_;
-  std::thread thread_;
-  std::string endpoint_;
+  tether::bench::ActorThread thread_;
 };
 
 /// Runs `body(portal)` in a caller actor connected to `endpoint`.

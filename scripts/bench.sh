@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 scripts/ensure-deps.sh
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$(nproc)"
-for bench in transport_bench call_bench spawn_bench registry_bench; do
+for bench in transport_bench call_bench spawn_bench registry_bench stream_bench pool_bench; do
   echo "== $bench"
   build/release/bench/$bench "$@"
 done
