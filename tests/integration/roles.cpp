@@ -2,6 +2,7 @@
 
 #include <sys/prctl.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstring>
 #include <iostream>
@@ -18,6 +19,7 @@
 #include "test_messages_generated.h"
 #include "tether/actor/program.hpp"
 #include "tether/concurrency/cancel_scope.hpp"
+#include "tether/concurrency/offload.hpp"
 
 namespace tether::test {
 
@@ -92,6 +94,30 @@ Functions callee_functions(std::uint64_t& cancellations) {
     text.text = r.text() ? r.text()->str() : "";
     co_return co_await next.call<SumT>(r.function()->str(), text);
   });
+  // -- CPU-bound work off the loop (offload_test.cpp) --------------------------------
+  static std::atomic<std::uint64_t> crunches_stopped{0};
+  f.expose<SleepArgs>("crunch", [](Call&, const SleepArgs& s) -> task<SumT> {
+    const auto busy_for = std::chrono::milliseconds(s.ms());
+    const bool completed = co_await offload([busy_for](std::stop_token stop) {
+      const auto end = std::chrono::steady_clock::now() + busy_for;
+      while (std::chrono::steady_clock::now() < end) {  // a CPU hog that checks its token
+        if (stop.stop_requested()) {
+          ++crunches_stopped;
+          return false;
+        }
+      }
+      return true;
+    });
+    SumT out;
+    out.value = completed ? 1 : 0;
+    co_return out;
+  });
+  f.expose<AddArgs>("crunches_stopped", [](Call&, const AddArgs&) -> task<CountT> {
+    CountT c;
+    c.value = crunches_stopped.load();
+    co_return c;
+  });
+
   // -- context functions (actor_contexts_test.cpp) --------------------------------
   f.expose_context<ProduceArgs>("produce", [](Context& ctx, const ProduceArgs& a) -> task<SumT> {
     TextT ready;

@@ -35,6 +35,7 @@ struct PoolBatch {
   std::vector<std::shared_ptr<PoolJob>> jobs;
   std::vector<std::size_t> completion_order;
   std::size_t finished = 0;
+  std::exception_ptr first_error;  // the first task that failed, in completion order
   Event progress;
 };
 
@@ -205,6 +206,7 @@ class PoolCore {
     ++(job.error ? stats.tasks_failed : stats.tasks_done);
     PoolBatch& batch = *job.batch;
     ++batch.finished;
+    if (job.error && !batch.first_error) batch.first_error = job.error;
     batch.completion_order.push_back(job.index);
     batch.progress.set();
   }
@@ -237,13 +239,10 @@ task<std::vector<std::pair<std::size_t, PackedPayload>>> Pool::run_packed(
   std::exception_ptr interrupted;
   try {
     while (batch->finished < batch->jobs.size()) {
-      if (!failure)
-        for (const auto& job : batch->jobs)
-          if (job->error) {
-            failure = job->error;
-            core_.withdraw(*batch);  // stop what has not started; let the rest finish
-            break;
-          }
+      if (!failure && batch->first_error) {
+        failure = batch->first_error;
+        core_.withdraw(*batch);  // stop what has not started; let the rest finish
+      }
       if (batch->finished == batch->jobs.size()) break;
       batch->progress.reset();
       co_await batch->progress.wait();
@@ -255,9 +254,7 @@ task<std::vector<std::pair<std::size_t, PackedPayload>>> Pool::run_packed(
     core_.withdraw(*batch);  // running ones finish on their own; their results are dropped
     std::rethrow_exception(interrupted);
   }
-  if (!failure)
-    for (const auto& job : batch->jobs)
-      if (job->error) failure = job->error;
+  if (!failure) failure = batch->first_error;
   if (failure) std::rethrow_exception(failure);
 
   std::vector<std::pair<std::size_t, PackedPayload>> out;
