@@ -137,7 +137,10 @@ task<void> ActorCore::serve_call(std::string peer_uid, std::uint64_t call_id,
   } catch (...) {
     error = std::current_exception();
   }
-  if (context) context->stream->end(error);
+  if (context) {
+    (void)context->stream->flush();  // items the function sent go before its outcome
+    context->stream->end(error);
+  }
   if (deadline_timer) deadline_timer->cancel();
   if (--serving_count_ == 0 && serving_drained_) serving_drained_->signal();
   Peer* peer = find_peer(peer_uid);

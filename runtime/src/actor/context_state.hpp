@@ -7,13 +7,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "actor_core.hpp"
 #include "tether/actor/stream.hpp"
 
 namespace tether::detail {
 
-struct StreamState {
+struct StreamState : std::enable_shared_from_this<StreamState> {
   StreamState(ActorCore& core, std::string peer_uid, std::uint64_t call_id, std::uint32_t window)
       : core(core),
         peer_uid(std::move(peer_uid)),
@@ -28,23 +29,38 @@ struct StreamState {
   const std::uint32_t window;  // credit we grant: items we are ready to buffer
 
   // Receiving.
-  std::deque<transport::InboundMessage> inbox;  // Yield messages not yet consumed
+  std::deque<transport::InboundMessage> inbox;  // Yield messages not yet fully consumed
+  std::size_t front_consumed = 0;               // items of inbox.front() already taken
+  std::size_t buffered_items = 0;               // items in inbox not yet taken
   Event readable;
   bool peer_closed = false;  // the peer sent Stop
   std::uint64_t next_receive_seq = 0;
   std::uint32_t consumed_ungranted = 0;
   bool overrun_logged = false;
 
-  // Sending.
+  // Sending. Items are batched: one Yield carries every item sent before the loop next
+  // turns (or kMaxBatch of them), so a fast producer pays per message, not per item.
+  static constexpr std::size_t kMaxBatch = 64;
+  static constexpr std::size_t kMaxBatchBytes = 32 * 1024;
   std::uint64_t credits = 0;
   Event writable;
-  std::uint64_t next_send_seq = 0;
+  std::uint64_t next_send_seq = 0;   // seq of the next item handed to send()
+  std::vector<PackedPayload> batch;  // items not yet encoded; the first has seq batch_seq
+  std::uint64_t batch_seq = 0;
+  std::size_t batch_bytes = 0;
+  bool flush_posted = false;
   bool closed = false;  // we sent Stop
 
   // Ending: once set, no more items move; waiting operations wake up.
   bool ended = false;
   std::exception_ptr end_error;  // null: the context finished normally
 
+  /// Queues one item (credit already taken); sends the batch when it is full, else
+  /// arranges for it to go out when the loop next turns.
+  void enqueue(PackedPayload item);
+  /// Sends the batched items now as one Yield. Before Stop, Return, Error: order holds.
+  /// Returns false if the connection refused it.
+  bool flush();
   void on_yield(transport::InboundMessage message);
   void on_credit(std::uint32_t items);
   void on_stop();

@@ -2,6 +2,7 @@
 #include "tether/actor/stream.hpp"
 
 #include <fmt/core.h>
+#include <boost/asio/post.hpp>
 
 #include "context_state.hpp"
 #include "tether/base/log.hpp"
@@ -18,9 +19,54 @@ PackedPayload unpack_payload(const wire::Payload* payload) {
   return out;  // vector storage comes from operator new: aligned for FlatBuffers reads
 }
 
+void StreamState::enqueue(PackedPayload item) {
+  if (batch.empty()) batch_seq = next_send_seq;
+  ++next_send_seq;
+  batch_bytes += item.bytes.size();
+  batch.push_back(std::move(item));
+  if (batch.size() >= kMaxBatch || batch_bytes >= kMaxBatchBytes) {
+    (void)flush();
+    return;
+  }
+  if (flush_posted) return;
+  flush_posted = true;
+  boost::asio::post(core.executor_, [self = shared_from_this()] {
+    self->flush_posted = false;
+    (void)self->flush();
+  });
+}
+
+bool StreamState::flush() {
+  if (batch.empty() || ended) {
+    batch.clear();
+    return true;
+  }
+  Peer* peer = core.find_peer(peer_uid);
+  if (!peer) return false;
+  const bool sent =
+      core.send(*peer, {.msg_id = ++core.next_msg_id_, .call_id = call_id},
+                [&](flatbuffers::FlatBufferBuilder& b) {
+                  auto first = encode_payload(b, batch.front());
+                  flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<wire::Payload>>> more;
+                  if (batch.size() > 1) {
+                    std::vector<flatbuffers::Offset<wire::Payload>> rest;
+                    rest.reserve(batch.size() - 1);
+                    for (std::size_t i = 1; i < batch.size(); ++i)
+                      rest.push_back(encode_payload(b, batch[i]));
+                    more = b.CreateVector(rest);
+                  }
+                  return wire::CreateYield(b, batch_seq, first, more);
+                });
+  batch.clear();
+  batch_bytes = 0;
+  return sent;
+}
+
 void StreamState::on_yield(transport::InboundMessage message) {
   if (ended) return;
-  if (inbox.size() >= window && !overrun_logged) {
+  const auto* more = message.envelope().body_as_Yield()->more();
+  buffered_items += 1 + (more ? more->size() : 0);
+  if (buffered_items > window && !overrun_logged) {
     overrun_logged = true;  // kept anyway: nothing is dropped, but the peer misbehaves
     log::warn("stream {} from {}: more items than the credit granted ({})", call_id, peer_uid,
               window);
@@ -68,16 +114,10 @@ task<void> Stream::send_packed(PackedPayload item) {
     if (s.end_error) std::rethrow_exception(s.end_error);
     throw std::logic_error("send() on a finished context: the remote function already returned");
   }
-  detail::Peer* peer = s.core.find_peer(s.peer_uid);
-  if (!peer) throw PeerLost({s.peer_uid, "", 0}, "lost while streaming");
+  if (!s.core.find_peer(s.peer_uid)) throw PeerLost({s.peer_uid, "", 0}, "lost while streaming");
   --s.credits;
-  const std::uint64_t seq = s.next_send_seq++;
-  const bool sent = s.core.send(*peer, {.msg_id = ++s.core.next_msg_id_, .call_id = s.call_id},
-                                [&](flatbuffers::FlatBufferBuilder& b) {
-                                  auto value = detail::encode_payload(b, item);
-                                  return wire::CreateYield(b, seq, value);
-                                });
-  if (!sent) throw PeerLost(peer->identity, "its connection refused a stream item");
+  s.enqueue(std::move(item));
+  co_return;
 }
 
 task<std::optional<PackedPayload>> Stream::receive_packed() {
@@ -91,19 +131,26 @@ task<std::optional<PackedPayload>> Stream::receive_packed() {
     s.readable.reset();
     co_await s.readable.wait();
   }
-  transport::InboundMessage message = std::move(s.inbox.front());
-  s.inbox.pop_front();
-  const auto* yield = message.envelope().body_as_Yield();
-  if (yield->seq() != s.next_receive_seq)
+  const auto* yield = s.inbox.front().envelope().body_as_Yield();
+  const auto* more = yield->more();
+  const std::size_t in_message = 1 + (more ? more->size() : 0);
+  const std::size_t index = s.front_consumed;
+  const std::uint64_t seq = yield->seq() + index;
+  if (seq != s.next_receive_seq)
     throw RemoteError({.kind = wire::ErrorKind::Malformed,
                        .type_name = "tether::StreamOutOfOrder",
-                       .message = fmt::format("stream item {} arrived where {} was due",
-                                              yield->seq(), s.next_receive_seq),
+                       .message = fmt::format("stream item {} arrived where {} was due", seq,
+                                              s.next_receive_seq),
                        .origin = {s.peer_uid, "", 0},
                        .relay_path = {},
                        .trace = {}});
   ++s.next_receive_seq;
-  PackedPayload item = detail::unpack_payload(yield->value());
+  PackedPayload item = detail::unpack_payload(index == 0 ? yield->value() : more->Get(index - 1));
+  --s.buffered_items;
+  if (++s.front_consumed == in_message) {
+    s.inbox.pop_front();
+    s.front_consumed = 0;
+  }
   // Hand credit back in batches: half a window at a time keeps the sender busy
   // without a Credit message per item.
   if (++s.consumed_ungranted >= std::max<std::uint32_t>(1, s.window / 2) && !s.ended) {
@@ -135,6 +182,7 @@ void Stream::close() {
   detail::StreamState& s = *state_;
   if (s.closed || s.ended) return;
   s.closed = true;
+  (void)s.flush();  // the items first, then Stop
   if (detail::Peer* peer = s.core.find_peer(s.peer_uid))
     s.core.send(*peer, {.msg_id = ++s.core.next_msg_id_, .call_id = s.call_id},
                 [](flatbuffers::FlatBufferBuilder& b) { return wire::CreateStop(b); });
@@ -147,7 +195,7 @@ std::uint64_t Stream::received() const noexcept {
   return state_->next_receive_seq;
 }
 std::size_t Stream::buffered() const noexcept {
-  return state_->inbox.size();
+  return state_->buffered_items;
 }
 std::uint64_t Stream::credit() const noexcept {
   return state_->credits;
