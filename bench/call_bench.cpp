@@ -32,10 +32,6 @@ struct Settings {
   int rate_calls = 20'000;
 };
 
-tether::ActorOptions options(const std::string& name, const std::string& endpoint) {
-  return tether::bench::bench_actor_options(name, endpoint);
-}
-
 /// The callee: an actor on its own thread exposing "echo".
 class EchoActor {
  public:
@@ -65,7 +61,7 @@ void with_caller(zmq::context_t& ctx, const std::string& bind, const std::string
                  Body body) {
   asio::io_context io{1};
   tether::Functions none;
-  tether::Actor caller(io.get_executor(), ctx, none, options("caller", bind));
+  tether::Actor caller(io.get_executor(), ctx, none, tether::bench::bench_actor_options("caller", bind));
   asio::co_spawn(io, caller.run([&]() -> tether::task<void> {
     tether::Portal portal = co_await caller.connect(endpoint);
     co_await body(portal);

@@ -26,10 +26,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-tether::ActorOptions options(const std::string& name, const std::string& endpoint) {
-  return tether::bench::bench_actor_options(name, endpoint);
-}
-
 /// An actor on its own thread exposing the context "source": streams `count` raw items
 /// of `size` bytes (Blob.data's length says the size; its first 8 bytes the count).
 class SourceActor {
@@ -85,7 +81,7 @@ double stream_rate(zmq::context_t& ctx, const std::string& caller_ep, const Sour
                    std::size_t payload, std::uint64_t count) {
   asio::io_context io{1};
   tether::Functions none;
-  tether::Actor caller(io.get_executor(), ctx, none, options("sink", caller_ep));
+  tether::Actor caller(io.get_executor(), ctx, none, tether::bench::bench_actor_options("sink", caller_ep));
   double rate = 0;
   asio::co_spawn(io, caller.run(receive_all(caller, source.endpoint(), payload, count)),
                  [&](std::exception_ptr e, double r) {

@@ -41,13 +41,6 @@ tether::task<primes::CountT> count_primes(tether::Call&, const primes::Range& ra
   co_return count;
 }
 
-std::uint64_t option(const std::vector<std::string>& args, const std::string& name,
-                     std::uint64_t fallback) {
-  for (std::size_t i = 0; i + 1 < args.size(); ++i)
-    if (args[i] == name) return std::stoull(args[i + 1]);
-  return fallback;
-}
-
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
@@ -58,9 +51,9 @@ int main(int argc, char** argv) {
   tether::Program program(argc, argv);
   program.expose<primes::Range>("count_primes", count_primes);
 
-  const std::uint64_t limit = option(program.args(), "--limit", 6'000'000);
-  const std::uint64_t chunks = option(program.args(), "--chunks", 64);
-  const std::uint64_t workers = option(program.args(), "--workers", 0);
+  const std::uint64_t limit = program.number_option("--limit", 6'000'000);
+  const std::uint64_t chunks = program.number_option("--chunks", 64);
+  const std::uint64_t workers = program.number_option("--workers", 0);
   return program.run_root("parallel-map", [&](tether::Actor& self) -> tether::task<void> {
     std::vector<primes::RangeT> slices;
     const std::uint64_t step = (limit + chunks - 1) / chunks;

@@ -76,13 +76,6 @@ tether::task<pipeline::SummaryT> consume(tether::Call& call, const pipeline::Job
   co_return summary;
 }
 
-std::uint64_t option(const std::vector<std::string>& args, const std::string& name,
-                     std::uint64_t fallback) {
-  for (std::size_t i = 0; i + 1 < args.size(); ++i)
-    if (args[i] == name) return std::stoull(args[i + 1]);
-  return fallback;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -91,7 +84,7 @@ int main(int argc, char** argv) {
   program.functions().expose_context<pipeline::Job>("transform", transform);
   program.expose<pipeline::Job>("consume", consume);
 
-  const std::uint64_t count = option(program.args(), "--count", 100'000);
+  const std::uint64_t count = program.number_option("--count", 100'000);
   return program.run_root("root", [&](tether::Actor& self) -> tether::task<void> {
     const auto started = std::chrono::steady_clock::now();
     pipeline::SummaryT summary;

@@ -73,13 +73,6 @@ tether::task<primes::CountT> coordinate(tether::Call& call, const primes::Range&
   co_return total;
 }
 
-std::uint64_t option(const std::vector<std::string>& args, const std::string& name,
-                     std::uint64_t fallback) {
-  for (std::size_t i = 0; i + 1 < args.size(); ++i)
-    if (args[i] == name) return std::stoull(args[i + 1]);
-  return fallback;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -87,8 +80,8 @@ int main(int argc, char** argv) {
   program.expose<primes::Range>("count_primes", count_primes);
   program.expose<primes::Range>("coordinate", coordinate);
 
-  const std::uint64_t limit = option(program.args(), "--limit", 2'000'000);
-  const std::uint64_t workers = option(program.args(), "--workers", 2);
+  const std::uint64_t limit = program.number_option("--limit", 2'000'000);
+  const std::uint64_t workers = program.number_option("--workers", 2);
   return program.run_root("root", [&](tether::Actor& self) -> tether::task<void> {
     const auto started = std::chrono::steady_clock::now();
     say(self, "counting the primes below " + std::to_string(limit) + " with a tree of actors");

@@ -6,6 +6,7 @@
 #include <zmq.hpp>
 
 #include "bounded_loop.hpp"
+#include "no_leftovers.hpp"
 #include "roles.hpp"
 #include "sleep.hpp"
 #include "test_messages_generated.h"
@@ -20,14 +21,7 @@ namespace asio = boost::asio;
 class ActorNurseries : public ::testing::Test {
  protected:
   void TearDown() override {
-    // Descendants at any depth re-parent to us (subreaper), so this sees them all.
-    run_bounded(io, [&]() -> task<void> {
-      const auto deadline = std::chrono::steady_clock::now() + 5s;
-      while (!live_descendants(::getpid()).empty() && std::chrono::steady_clock::now() < deadline)
-        co_await sleep_for(5ms);
-    });
-    EXPECT_TRUE(live_descendants(::getpid()).empty()) << "a process outlived its test";
-    reap_zombies();
+    expect_no_leftover_processes(io);
   }
 
   template <class Body>

@@ -7,6 +7,7 @@
 #include <zmq.hpp>
 
 #include "bounded_loop.hpp"
+#include "no_leftovers.hpp"
 #include "roles.hpp"
 #include "sleep.hpp"
 #include "test_messages_generated.h"
@@ -21,13 +22,7 @@ namespace asio = boost::asio;
 class Pools : public ::testing::Test {
  protected:
   void TearDown() override {
-    run_bounded(io, [&]() -> task<void> {
-      const auto deadline = std::chrono::steady_clock::now() + 5s;
-      while (!live_descendants(::getpid()).empty() && std::chrono::steady_clock::now() < deadline)
-        co_await sleep_for(5ms);
-    });
-    EXPECT_TRUE(live_descendants(::getpid()).empty()) << "a worker outlived its pool";
-    reap_zombies();
+    expect_no_leftover_processes(io);
   }
 
   PoolOptions options(std::size_t workers, std::size_t concurrency = 1) {

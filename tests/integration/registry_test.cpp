@@ -8,6 +8,7 @@
 #include <zmq.hpp>
 
 #include "bounded_loop.hpp"
+#include "no_leftovers.hpp"
 #include "envelopes.hpp"
 #include "roles.hpp"
 #include "run_command.hpp"
@@ -59,13 +60,7 @@ class Registry : public ::testing::Test {
   void TearDown() override {
     actors.clear();
     registry.reset();
-    run_bounded(io, [&]() -> task<void> {
-      const auto deadline = Clock::now() + 5s;
-      while (!live_descendants(::getpid()).empty() && Clock::now() < deadline)
-        co_await sleep_for(5ms);
-    });
-    EXPECT_TRUE(live_descendants(::getpid()).empty()) << "a process outlived its test";
-    reap_zombies();
+    expect_no_leftover_processes(io);
   }
 
   RegistryClientOptions client_options(std::string name) {

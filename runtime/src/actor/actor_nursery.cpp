@@ -209,7 +209,14 @@ task<void> ActorNursery::stop_then(std::string uid, std::function<void()> done) 
   try {
     co_await stop_actor(uid);
   } catch (...) {
-    interrupted = std::current_exception();  // the nursery is ending anyway: the child too
+    interrupted = std::current_exception();
+  }
+  if (interrupted) {
+    // The nursery is ending and its own teardown stops the child; confirm only once the
+    // child is really gone (that teardown is bounded: it ends in SIGKILL).
+    co_await allow_cleanup();
+    for (auto& child : children_)
+      if (child.uid == uid) (void)co_await shielded(child.process->wait());
   }
   done();
   if (interrupted) std::rethrow_exception(interrupted);

@@ -211,26 +211,8 @@ bool RemoteContext::finished() const noexcept {
   return state_->outcome.done();
 }
 
-void RemoteContext::check_type(std::string_view got, std::string_view expected) const {
-  if (got == expected) return;
-  throw PayloadTypeMismatch({.kind = wire::ErrorKind::PayloadTypeMismatch,
-                             .type_name = "tether::PayloadTypeMismatch",
-                             .message = fmt::format("context '{}' gave {}, but the caller expects {}",
-                                                    state_->function,
-                                                    got.empty() ? "raw bytes" : got,
-                                                    expected.empty() ? "raw bytes" : expected),
-                             .origin = state_->peer,
-                             .relay_path = {state_->peer, core_->identity_},
-                             .trace = {}});
-}
-
-void RemoteContext::throw_malformed() const {
-  throw RemoteError({.kind = wire::ErrorKind::Malformed,
-                     .type_name = "tether::MalformedPayload",
-                     .message = "the context's result failed verification",
-                     .origin = state_->peer,
-                     .relay_path = {state_->peer, core_->identity_},
-                     .trace = {}});
+const ActorIdentity& RemoteContext::peer() const {
+  return state_->peer;
 }
 
 // -- the callee's side ---------------------------------------------------------------

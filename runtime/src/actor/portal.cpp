@@ -38,7 +38,7 @@ task<std::vector<std::uint8_t>> Portal::call_raw(std::string_view function,
   // it initialises a by-value coroutine parameter inside co_await.
   PackedPayload packed{"", {args.begin(), args.end()}};
   auto reply = co_await call_packed(function, std::move(packed), options);
-  check_result_type(*reply, "");
+  check_payload_type(reply->type_name(), "", "the call's result", peer_, result_path());
   co_return std::vector<std::uint8_t>(reply->bytes().begin(), reply->bytes().end());
 }
 
@@ -80,27 +80,8 @@ task<void> Portal::request_stop(std::string child_uid, std::chrono::milliseconds
   }
 }
 
-void Portal::check_result_type(const ReturnValue& reply, std::string_view expected) const {
-  if (reply.type_name() == expected) return;
-  auto name = [](std::string_view t) {
-    return t.empty() ? std::string("raw bytes") : std::string(t);
-  };
-  throw PayloadTypeMismatch({.kind = wire::ErrorKind::PayloadTypeMismatch,
-                             .type_name = "tether::PayloadTypeMismatch",
-                             .message = "the call returned " + name(reply.type_name()) +
-                                        ", but the caller expects " + name(expected),
-                             .origin = peer_,
-                             .relay_path = {peer_, actor_->identity_},
-                             .trace = {}});
-}
-
-void Portal::throw_malformed_result() const {
-  throw RemoteError({.kind = wire::ErrorKind::Malformed,
-                     .type_name = "tether::MalformedPayload",
-                     .message = "the returned payload failed verification",
-                     .origin = peer_,
-                     .relay_path = {peer_, actor_->identity_},
-                     .trace = {}});
+std::vector<ActorIdentity> Portal::result_path() const {
+  return {peer_, actor_->identity_};
 }
 
 }  // namespace tether

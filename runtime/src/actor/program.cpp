@@ -75,6 +75,20 @@ Program::Program(int argc, char** argv) {
   if (!pid.empty()) parent_pid_ = std::stol(pid);
 }
 
+std::uint64_t Program::number_option(std::string_view name, std::uint64_t fallback) const {
+  for (std::size_t i = 0; i + 1 < args_.size(); ++i) {
+    if (args_[i] != name) continue;
+    try {
+      std::size_t used = 0;
+      const auto value = std::stoull(args_[i + 1], &used);
+      if (used == args_[i + 1].size()) return value;
+    } catch (const std::exception&) {
+    }
+    throw std::invalid_argument(std::string(name) + " needs a number, not '" + args_[i + 1] + "'");
+  }
+  return fallback;
+}
+
 int Program::run_root(std::string name, std::function<task<void>(Actor&)> main,
                       ActorOptions options) {
   if (is_child()) return run_child(std::move(options));

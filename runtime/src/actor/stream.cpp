@@ -174,7 +174,7 @@ task<void> Stream::send_raw(std::span<const std::uint8_t> bytes) {
 task<std::optional<std::vector<std::uint8_t>>> Stream::receive_raw() {
   auto packed = co_await receive_packed();
   if (!packed) co_return std::nullopt;
-  check_type(packed->type_name, "");
+  check_payload_type(packed->type_name, "", "a stream item", peer());
   co_return std::move(packed->bytes);
 }
 
@@ -201,27 +201,9 @@ std::uint64_t Stream::credit() const noexcept {
   return state_->credits;
 }
 
-void Stream::check_type(std::string_view got, std::string_view expected) const {
-  if (got == expected) return;
-  auto name = [](std::string_view t) {
-    return t.empty() ? std::string("raw bytes") : std::string(t);
-  };
-  throw PayloadTypeMismatch({.kind = wire::ErrorKind::PayloadTypeMismatch,
-                             .type_name = "tether::PayloadTypeMismatch",
-                             .message = "the stream carried " + name(got) +
-                                        ", but the receiver expects " + name(expected),
-                             .origin = {state_->peer_uid, "", 0},
-                             .relay_path = {},
-                             .trace = {}});
-}
-
-void Stream::throw_malformed() const {
-  throw RemoteError({.kind = wire::ErrorKind::Malformed,
-                     .type_name = "tether::MalformedPayload",
-                     .message = "a stream item failed verification",
-                     .origin = {state_->peer_uid, "", 0},
-                     .relay_path = {},
-                     .trace = {}});
+ActorIdentity Stream::peer() const {
+  if (detail::Peer* p = state_->core.find_peer(state_->peer_uid)) return p->identity;
+  return {state_->peer_uid, "", 0};
 }
 
 }  // namespace tether

@@ -283,27 +283,6 @@ std::vector<pid_t> Pool::worker_pids() const {
   return pids;
 }
 
-void Pool::check_type(std::string_view got, std::string_view expected) const {
-  if (got == expected) return;
-  throw PayloadTypeMismatch({.kind = wire::ErrorKind::PayloadTypeMismatch,
-                             .type_name = "tether::PayloadTypeMismatch",
-                             .message = fmt::format("a pool task returned {}, but the caller expects {}",
-                                                    got.empty() ? "raw bytes" : got,
-                                                    expected.empty() ? "raw bytes" : expected),
-                             .origin = {},
-                             .relay_path = {},
-                             .trace = {}});
-}
-
-void Pool::throw_malformed() const {
-  throw RemoteError({.kind = wire::ErrorKind::Malformed,
-                     .type_name = "tether::MalformedPayload",
-                     .message = "a pool task's result failed verification",
-                     .origin = {},
-                     .relay_path = {},
-                     .trace = {}});
-}
-
 task<void> open_pool(Actor& actor, PoolOptions options, std::function<task<void>(Pool&)> body) {
   const auto executor = co_await boost::asio::this_coro::executor;
   co_await open_actor_nursery(actor, [&](ActorNursery& an) -> task<void> {

@@ -78,12 +78,9 @@ class RemoteContext {
   /// The callee's started() value.
   template <class Object>
   Object first() const {
-    using Table = typename Object::TableType;
     const auto& packed = first_packed();
-    check_type(packed.type_name, payload_type_name<Table>());
-    Object out;
-    flatbuffers::GetRoot<Table>(packed.bytes.data())->UnPackTo(&out);
-    return out;
+    return unpack_checked<Object>(packed.type_name, packed.bytes, "the context's started value",
+                                  peer());
   }
   const PackedPayload& first_packed() const;
 
@@ -92,13 +89,9 @@ class RemoteContext {
   /// Waits for the callee's function to return and gives its value; throws its error.
   template <class Object>
   task<Object> result() {
-    using Table = typename Object::TableType;
     PackedPayload packed = co_await result_packed();
-    check_type(packed.type_name, payload_type_name<Table>());
-    if (!verify_payload<Table>(packed.bytes)) throw_malformed();
-    Object out;
-    flatbuffers::GetRoot<Table>(packed.bytes.data())->UnPackTo(&out);
-    co_return out;
+    co_return unpack_checked<Object>(packed.type_name, packed.bytes, "the context's result",
+                                     peer());
   }
   task<void> result_void();
   task<PackedPayload> result_packed();
@@ -108,8 +101,7 @@ class RemoteContext {
   bool finished() const noexcept;
 
  private:
-  void check_type(std::string_view got, std::string_view expected) const;
-  [[noreturn]] void throw_malformed() const;
+  const ActorIdentity& peer() const;
   detail::ActorCore* core_;
   std::shared_ptr<detail::ContextState> state_;
   Stream stream_;

@@ -21,6 +21,7 @@
 #include "tether/actor/context.hpp"
 #include "tether/actor/errors.hpp"
 #include "tether/actor/payload.hpp"
+#include "tether/actor/payload_check.hpp"
 #include "tether/concurrency/task.hpp"
 
 namespace tether {
@@ -55,12 +56,8 @@ class Portal {
   task<Result> call(std::string_view function, const Args& args, CallOptions options = {}) {
     PackedPayload packed = pack_payload(args);  // named: see Portal::call_raw
     auto reply = co_await call_packed(function, std::move(packed), options);
-    using Table = typename Result::TableType;
-    check_result_type(*reply, payload_type_name<Table>());
-    if (!verify_payload<Table>(reply->bytes())) throw_malformed_result();
-    Result out;
-    flatbuffers::GetRoot<Table>(reply->bytes().data())->UnPackTo(&out);
-    co_return out;
+    co_return unpack_checked<Result>(reply->type_name(), reply->bytes(), "the call's result",
+                                     peer_, result_path());
   }
 
   /// Calls a raw function: bytes in, bytes out.
@@ -90,8 +87,8 @@ class Portal {
                                                  CallOptions options);
 
  private:
-  void check_result_type(const ReturnValue& reply, std::string_view expected) const;
-  [[noreturn]] void throw_malformed_result() const;
+  /// The relay path of errors raised here: the callee, then us.
+  std::vector<ActorIdentity> result_path() const;
 
   detail::ActorCore* actor_;
   ActorIdentity peer_;

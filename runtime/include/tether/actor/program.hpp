@@ -16,8 +16,10 @@
 // asks, when its parent is lost, or on SIGTERM/SIGINT; PR_SET_PDEATHSIG delivers
 // SIGTERM if the parent process dies.
 
+#include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tether/actor/actor.hpp"
@@ -40,6 +42,9 @@ class Program {
   bool is_child() const noexcept { return !parent_endpoint_.empty(); }
   /// The arguments that are not tether's own.
   const std::vector<std::string>& args() const noexcept { return args_; }
+  /// The number after `name` in args() ("--limit 1000"), or `fallback` if absent.
+  /// Throws std::invalid_argument naming the option if it is not a number.
+  std::uint64_t number_option(std::string_view name, std::uint64_t fallback) const;
 
   /// Runs `main(actor)` as the root actor named `name` — or, in a child, serves until
   /// stopped. Returns the process exit code: 0 on success, 1 on an error (printed),

@@ -21,7 +21,7 @@
 #include <span>
 #include <vector>
 
-#include "tether/actor/payload.hpp"
+#include "tether/actor/payload_check.hpp"
 #include "tether/concurrency/task.hpp"
 
 namespace tether {
@@ -49,14 +49,9 @@ class Stream {
   /// Throws PayloadTypeMismatch if the peer sent another type.
   template <class Object>
   task<std::optional<Object>> receive() {
-    using Table = typename Object::TableType;
     auto packed = co_await receive_packed();
     if (!packed) co_return std::nullopt;
-    check_type(packed->type_name, payload_type_name<Table>());
-    if (!verify_payload<Table>(packed->bytes)) throw_malformed();
-    Object out;
-    flatbuffers::GetRoot<Table>(packed->bytes.data())->UnPackTo(&out);
-    co_return out;
+    co_return unpack_checked<Object>(packed->type_name, packed->bytes, "a stream item", peer());
   }
 
   /// Raw bytes, for untyped streams.
@@ -78,8 +73,7 @@ class Stream {
   std::uint64_t credit() const noexcept;
 
  private:
-  void check_type(std::string_view got, std::string_view expected) const;
-  [[noreturn]] void throw_malformed() const;
+  ActorIdentity peer() const;
   std::shared_ptr<detail::StreamState> state_;
 };
 

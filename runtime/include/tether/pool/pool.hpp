@@ -38,7 +38,7 @@
 
 #include "tether/actor/actor.hpp"
 #include "tether/actor/actor_nursery.hpp"
-#include "tether/actor/payload.hpp"
+#include "tether/actor/payload_check.hpp"
 
 namespace tether {
 
@@ -151,16 +151,9 @@ class Pool {
     return out;
   }
   template <class Result>
-  Result unpack(const PackedPayload& packed) const {
-    using Table = typename Result::TableType;
-    check_type(packed.type_name, payload_type_name<Table>());
-    if (!verify_payload<Table>(packed.bytes)) throw_malformed();
-    Result out;
-    flatbuffers::GetRoot<Table>(packed.bytes.data())->UnPackTo(&out);
-    return out;
+  static Result unpack(const PackedPayload& packed) {
+    return unpack_checked<Result>(packed.type_name, packed.bytes, "a pool task's result", {});
   }
-  void check_type(std::string_view got, std::string_view expected) const;
-  [[noreturn]] void throw_malformed() const;
 
   detail::PoolCore& core_;
 };
