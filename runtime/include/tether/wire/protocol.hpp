@@ -10,8 +10,10 @@ namespace tether::wire {
 
 /// Version spoken by this build, and the oldest peer version it still accepts.
 /// Bump kProtocolVersion for every schema change peers must know about.
-inline constexpr std::uint16_t kProtocolVersion = 1;
-inline constexpr std::uint16_t kMinProtocolVersion = 1;
+/// 2: streams batch items (Yield.more), which a version-1 peer would silently drop, and
+///    ErrorKind::UnknownPeer.
+inline constexpr std::uint16_t kProtocolVersion = 2;
+inline constexpr std::uint16_t kMinProtocolVersion = 2;
 
 /// True when `type` is a Body member this build knows (newer peers may send others).
 constexpr bool is_known_body(Body type) noexcept {
