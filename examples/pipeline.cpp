@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
     });
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    // sum of squares 1..n = n(n+1)(2n+1)/6 (fits in 64 bits for n up to ~4 million)
+    // sum of squares 1..n = n(n+1)(2n+1)/6 (fits in 64 bits for n up to ~2 million)
     const std::uint64_t expected = count * (count + 1) * (2 * count + 1) / 6;
     say(self, "sum of squares 1.." + std::to_string(count) + " = " + std::to_string(summary.sum) +
                   (summary.sum == expected ? " (correct)" : " (WRONG)") + ", " +

@@ -27,6 +27,7 @@ namespace {
 /// A connection that said Hello. Keyed by its routing id (the client's uid).
 struct Client {
   std::string name;
+  milliseconds heartbeat;  // how often it expects to hear from us (from its Hello)
   Clock::time_point last_heard;
   Clock::time_point last_sent;
   Clock::time_point last_renewed;
@@ -91,22 +92,35 @@ class RegistryService::Impl {
   /// Leases and waits run out, idle clients get heartbeats, silent ones are forgotten.
   task<void> tick_loop() {
     asio::steady_timer timer(executor_);
-    const milliseconds tick = std::min(options_.heartbeat_interval / 4, milliseconds(100));
     for (;;) {
+      milliseconds fastest = options_.heartbeat_interval;
+      for (const auto& [id, client] : clients_) fastest = std::min(fastest, client.heartbeat);
+      const milliseconds tick = std::clamp(fastest / 4, milliseconds(1), milliseconds(100));
       auto wake = Clock::now() + tick;
       if (auto next = state_.next_deadline(); next && *next < wake) wake = *next;
       timer.expires_at(wake);
       co_await timer.async_wait(asio::use_awaitable);
       const auto now = Clock::now();
-      state_.expire(now);
+      // An entry can expire while its client is still connected (its loop stalled
+      // past the lease): forget the client, so its next message is answered with
+      // UnknownPeer and it re-registers instead of believing it is listed.
+      for (const auto& owner : state_.expire(now))
+        if (auto it = clients_.find(owner); it != clients_.end()) {
+          log::warn("registry {}: an entry of client {} expired while it was connected", uid_,
+                    it->second.name);
+          forget(it->second);
+          forget_waits_of(owner);
+          clients_.erase(it);
+        }
       publish_changes(now);
       keep_clients_alive(now);
     }
   }
 
   void keep_clients_alive(Clock::time_point now) {
-    const auto silence_limit = options_.heartbeat_interval * options_.heartbeat_liveness;
     for (auto it = clients_.begin(); it != clients_.end();) {
+      const auto silence_limit =
+          std::max(it->second.heartbeat, options_.heartbeat_interval) * options_.heartbeat_liveness;
       if (now - it->second.last_heard > silence_limit) {
         log::info("registry {}: client {} ({}) silent for {} ms; forgetting it", uid_,
                   it->second.name, it->first, since(it->second.last_heard, now).count());
@@ -115,7 +129,7 @@ class RegistryService::Impl {
         it = clients_.erase(it);
         continue;
       }
-      if (now - it->second.last_sent >= options_.heartbeat_interval) {
+      if (now - it->second.last_sent >= std::min(it->second.heartbeat, options_.heartbeat_interval)) {
         send(it->first, {}, [](flatbuffers::FlatBufferBuilder& b) {
           return wire::CreateHeartbeat(b);
         });
@@ -243,7 +257,12 @@ class RegistryService::Impl {
     }
     const std::string name =
         hello->actor()->name() ? hello->actor()->name()->str() : std::string("?");
-    clients_[routing_id] = Client{name, now, now, now, {}};
+    // Heartbeat the client at least as often as it expects (its Hello says how often).
+    const auto wanted = milliseconds(hello->heartbeat_ms());
+    const milliseconds heartbeat =
+        wanted.count() > 0 ? std::clamp(wanted, milliseconds(10), options_.heartbeat_interval)
+                           : options_.heartbeat_interval;
+    clients_[routing_id] = Client{name, heartbeat, now, now, now, {}};
     state_.renew(routing_id, now);
     const auto bytes = wire::encode_welcome(
         encoder_, {.in_reply_to = env.msg_id(), .from = self()}, self(),

@@ -71,15 +71,18 @@ std::size_t RegistryState::renew(const std::string& owner, Clock::time_point now
   return owned->second.size();
 }
 
-void RegistryState::expire(Clock::time_point now) {
+std::vector<std::string> RegistryState::expire(Clock::time_point now) {
+  std::vector<std::string> owners;
   for (auto it = by_uid_.begin(); it != by_uid_.end();) {
     if (it->second.expires <= now) {
       auto expired = it++;
+      owners.push_back(expired->second.owner);
       publish(EventKind::expired, erase(expired));
     } else {
       ++it;
     }
   }
+  return owners;
 }
 
 std::vector<Entry> RegistryState::lookup(std::string_view name) const {

@@ -3,6 +3,7 @@
 // liveness. Private to the runtime.
 
 #include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -59,6 +60,9 @@ struct Peer {
   std::map<std::uint64_t, PendingCall*> pending;  // our calls to it
   std::map<std::uint64_t, ServingCall> serving;   // its calls to us
   std::map<std::uint64_t, std::shared_ptr<ContextState>> contexts;  // ours to it, open
+  // Calls it cancelled before their Start reached us (Cancel is control priority and
+  // may overtake a Start queued behind data): such a Start is refused. Bounded.
+  std::deque<std::uint64_t> cancelled_unstarted;
 };
 
 class ActorCore {

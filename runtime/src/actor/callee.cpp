@@ -1,4 +1,6 @@
 // The callee's side of the call dialog: Start -> StartAck -> Return | Error | CancelAck.
+#include <algorithm>
+
 #include <fmt/core.h>
 #include <boost/asio/steady_timer.hpp>
 
@@ -40,6 +42,16 @@ void ActorCore::on_start(Peer& peer, transport::InboundMessage message) {
                            .trace = {}};
     send_error(peer, call_id, env.msg_id(), make_remote_error(std::move(d)), function);
   };
+  if (auto early = std::find(peer.cancelled_unstarted.begin(), peer.cancelled_unstarted.end(),
+                             call_id);
+      early != peer.cancelled_unstarted.end()) {
+    peer.cancelled_unstarted.erase(early);  // its caller gave up already: do not start it
+    send(
+        peer, {.msg_id = ++next_msg_id_, .in_reply_to = env.msg_id(), .call_id = call_id},
+        [](flatbuffers::FlatBufferBuilder& b) { return wire::CreateCancelAck(b); },
+        transport::Priority::control);
+    return;
+  }
   if (call_id == 0 || peer.serving.count(call_id)) {
     return fail(wire::ErrorKind::Malformed, "tether::ProtocolError",
                 fmt::format("call id {} is zero or already in use", call_id));
@@ -185,7 +197,11 @@ task<void> ActorCore::serve_call(std::string peer_uid, std::uint64_t call_id,
 void ActorCore::on_cancel(Peer& peer, const wire::Envelope& envelope) {
   auto it = peer.serving.find(envelope.call_id());
   if (it == peer.serving.end()) {
-    // Already answered (the answer is on its way) or never started: ack so no one waits.
+    // Already answered (the answer is on its way) or not started yet: ack so no one
+    // waits, and remember it in case its Start is still on the way.
+    constexpr std::size_t kRemembered = 1024;
+    if (peer.cancelled_unstarted.size() == kRemembered) peer.cancelled_unstarted.pop_front();
+    peer.cancelled_unstarted.push_back(envelope.call_id());
     send(
         peer,
         {.msg_id = ++next_msg_id_, .in_reply_to = envelope.msg_id(), .call_id = envelope.call_id()},

@@ -79,6 +79,7 @@ std::uint64_t Program::number_option(std::string_view name, std::uint64_t fallba
   for (std::size_t i = 0; i + 1 < args_.size(); ++i) {
     if (args_[i] != name) continue;
     try {
+      if (args_[i + 1].empty() || args_[i + 1][0] == '-') throw std::invalid_argument("sign");
       std::size_t used = 0;
       const auto value = std::stoull(args_[i + 1], &used);
       if (used == args_[i + 1].size()) return value;

@@ -104,7 +104,8 @@ void StreamState::grant_window() {
 }  // namespace detail
 
 task<void> Stream::send_packed(PackedPayload item) {
-  detail::StreamState& s = *state_;
+  const auto keep = state_;  // a destroyed context wakes us: its state must outlive this
+  detail::StreamState& s = *keep;
   if (s.closed) throw std::logic_error("send() on a stream this side already closed");
   while (s.credits == 0 && !s.ended) {
     s.writable.reset();
@@ -121,7 +122,8 @@ task<void> Stream::send_packed(PackedPayload item) {
 }
 
 task<std::optional<PackedPayload>> Stream::receive_packed() {
-  detail::StreamState& s = *state_;
+  const auto keep = state_;  // as in send_packed
+  detail::StreamState& s = *keep;
   while (s.inbox.empty()) {
     if (s.peer_closed) co_return std::nullopt;
     if (s.ended) {

@@ -39,6 +39,7 @@ void run_on_pool(std::function<void()> job, asio::any_io_executor loop,
                  std::function<void()> done) {
   asio::post(shared_pool(), [job = std::move(job), loop, done = std::move(done)]() mutable {
     job();
+    job = nullptr;  // its captures die here, not on the loop after it may be gone
     // Back to the loop: the awaiting task's state is only ever touched there.
     asio::post(loop, std::move(done));
   });

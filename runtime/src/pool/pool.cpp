@@ -5,6 +5,9 @@
 #include <deque>
 #include <thread>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <fmt/core.h>
 
 #include "tether/base/log.hpp"
@@ -26,7 +29,7 @@ struct PoolJob {
   std::size_t retries = 0;
   bool running = false;
   bool finished = false;
-  std::shared_ptr<PoolBatch> batch;
+  std::weak_ptr<PoolBatch> batch;  // weak: the batch owns its jobs
 };
 
 /// The tasks of one map/apply call, and the order they completed in.
@@ -47,11 +50,11 @@ struct Worker {
   bool dead = false;
 };
 
-class PoolCore {
+class PoolCore : public std::enable_shared_from_this<PoolCore> {
  public:
   PoolCore(Actor& actor, ActorNursery& nursery, PoolOptions options, boost::asio::any_io_executor ex)
       : actor_(actor), nursery_(nursery), options_(std::move(options)), executor_(ex),
-        queue_changed_(ex) {
+        wake_(ex, boost::asio::steady_timer::time_point::max()) {
     if (options_.workers == 0)
       options_.workers = std::max(1u, std::thread::hardware_concurrency());
     if (options_.concurrency == 0) throw std::invalid_argument("PoolOptions::concurrency must be >= 1");
@@ -69,12 +72,21 @@ class PoolCore {
       queue_.push_front(job);
     else
       queue_.push_back(job);
-    queue_changed_.set();
+    notify();
+  }
+
+  /// Wakes every idle runner to look again (work arrived, a worker died, the pool
+  /// closed). A generation count, not a flag, so no runner can miss a wake-up.
+  void notify() {
+    ++generation_;
+    wake_.cancel();
   }
 
   /// Removes the batch's tasks that no worker has taken yet; they count as finished.
   void withdraw(PoolBatch& batch) {
-    std::erase_if(queue_, [&](const std::shared_ptr<PoolJob>& j) { return j->batch.get() == &batch; });
+    std::erase_if(queue_, [&](const std::shared_ptr<PoolJob>& j) {
+      return j->batch.lock().get() == &batch;
+    });
     for (auto& job : batch.jobs)
       if (!job->running && !job->finished) {
         job->finished = true;
@@ -85,7 +97,7 @@ class PoolCore {
   /// No more tasks: runners stop once the queue is empty.
   void close() {
     closed_ = true;
-    queue_changed_.set();
+    notify();
   }
 
   PoolStats stats;
@@ -102,9 +114,10 @@ class PoolCore {
       SpawnOptions spawn = options_.spawn;
       spawn.exit_is_error = false;  // a dead worker is replaced, not fatal
       auto user_on_exit = options_.spawn.on_exit;
-      spawn.on_exit = [this, worker, user_on_exit](const ExitStatus& status) {
+      // Weak: the nursery may report the exit after the pool's scope is gone.
+      spawn.on_exit = [self = weak_from_this(), worker, user_on_exit](const ExitStatus& status) {
         worker->dead = true;
-        queue_changed_.set();  // wake its idle runners so they notice
+        if (auto core = self.lock()) core->notify();  // its idle runners must notice
         if (user_on_exit) user_on_exit(status);
       };
       const std::string name = fmt::format("{}-{}", options_.name, slot);
@@ -124,6 +137,9 @@ class PoolCore {
 
       std::erase(workers, worker);
       if (worker->dead) {
+        // Usually already exited; if its link was lost while the process lingers,
+        // stop it through the ladder rather than leave it running.
+        co_await nursery_.stop_actor(worker->portal->peer().uid);
         ++stats.workers_lost;
         log::warn("pool: worker {} (pid {}) died; {}", name, worker->pid,
                   drained() ? "not replaced: no work left" : "replacing it");
@@ -147,8 +163,9 @@ class PoolCore {
         co_return job;
       }
       if (closed_) co_return nullptr;
-      queue_changed_.reset();
-      co_await queue_changed_.wait();
+      const std::uint64_t seen = generation_;
+      while (generation_ == seen)
+        co_await wake_.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
     }
   }
 
@@ -169,7 +186,7 @@ class PoolCore {
       }
       if (error && is_cancellation(error)) std::rethrow_exception(error);
       if (error && worker_went_away(error)) {
-        worker->dead = true;
+        if (lost(error)) worker->dead = true;  // a Cancelled reply may be a stopping worker
         job->running = false;
         if (job->retries < options_.max_retries) {
           ++job->retries;
@@ -177,7 +194,8 @@ class PoolCore {
           log::info("pool: retrying task {} of '{}' after its worker died", job->index,
                     job->function);
           submit(job, true);
-          co_return;
+          if (worker->dead) co_return;
+          continue;
         }
       }
       job->error = error;
@@ -187,6 +205,15 @@ class PoolCore {
 
   /// The task failed because its worker is gone (lost, or stopped under it), not
   /// because of the task: such a task may be retried elsewhere.
+  static bool lost(const std::exception_ptr& error) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const PeerLost&) {
+      return true;
+    } catch (...) {
+      return false;
+    }
+  }
   static bool worker_went_away(const std::exception_ptr& error) {
     try {
       std::rethrow_exception(error);
@@ -204,7 +231,9 @@ class PoolCore {
     if (job.finished) return;
     job.finished = true;
     ++(job.error ? stats.tasks_failed : stats.tasks_done);
-    PoolBatch& batch = *job.batch;
+    auto owner = job.batch.lock();
+    if (!owner) return;  // its map was abandoned: nobody waits for the result
+    PoolBatch& batch = *owner;
     ++batch.finished;
     if (job.error && !batch.first_error) batch.first_error = job.error;
     batch.completion_order.push_back(job.index);
@@ -216,7 +245,8 @@ class PoolCore {
   PoolOptions options_;
   boost::asio::any_io_executor executor_;
   std::deque<std::shared_ptr<PoolJob>> queue_;
-  Event queue_changed_;
+  boost::asio::steady_timer wake_;  // never expires: notify() cancels it
+  std::uint64_t generation_ = 0;
   bool closed_ = false;
 };
 
@@ -286,12 +316,12 @@ std::vector<pid_t> Pool::worker_pids() const {
 task<void> open_pool(Actor& actor, PoolOptions options, std::function<task<void>(Pool&)> body) {
   const auto executor = co_await boost::asio::this_coro::executor;
   co_await open_actor_nursery(actor, [&](ActorNursery& an) -> task<void> {
-    detail::PoolCore core(actor, an, std::move(options), executor);
-    Pool pool(core);
+    auto core = std::make_shared<detail::PoolCore>(actor, an, std::move(options), executor);
+    Pool pool(*core);
     co_await open_nursery([&](Nursery& n) -> task<void> {
-      n.start_soon(core.run_workers());
+      n.start_soon(core->run_workers());
       co_await body(pool);
-      core.close();  // drain: the workers finish what is queued, then stop
+      core->close();  // drain: the workers finish what is queued, then stop
     });
   });
 }

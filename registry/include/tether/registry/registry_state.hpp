@@ -58,8 +58,8 @@ class RegistryState {
   std::optional<std::uint64_t> deregister(const std::string& uid, std::string_view owner = {});
   /// Extends the lease of every entry `owner` registered. Returns how many.
   std::size_t renew(const std::string& owner, Clock::time_point now);
-  /// Removes every entry whose lease ran out by `now`.
-  void expire(Clock::time_point now);
+  /// Removes every entry whose lease ran out by `now`; returns the owners they had.
+  std::vector<std::string> expire(Clock::time_point now);
 
   // -- queries ----------------------------------------------------------------------
   std::vector<Entry> lookup(std::string_view name) const;

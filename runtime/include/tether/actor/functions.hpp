@@ -64,6 +64,8 @@ class Functions {
   /// context.hpp): callers reach it with Portal::open_context, not call.
   template <class Args, class Fn>
   Functions& expose_context(std::string name, Fn fn, StreamOptions stream = {}) {
+    if (stream.window == 0 || stream.window > 1'000'000)
+      throw std::invalid_argument("StreamOptions::window must be 1..1000000");
     using Awaitable = std::invoke_result_t<Fn&, Context&, const Args&>;
     using Result = typename Awaitable::value_type;
     Entry entry{std::string(payload_type_name<Args>()), &verify_payload<Args>, {},
