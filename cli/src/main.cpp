@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
   cancel_cmd->add_option("name", cancel.name, "the actor's registered name")->required();
   cancel_cmd->add_option("--uid", cancel.uid, "which actor, when several share the name");
   cancel_cmd->add_option("--registry", cancel.registry, "registry endpoint");
-  cancel_cmd->add_option("--timeout-ms", cancel_timeout_ms, "bound on the whole stop")
+  cancel_cmd->add_option("--timeout-ms", cancel_timeout_ms, "bound on each step (reach the registry, connect, stop)")
       ->check(CLI::Range(1, 600'000));
 
   CLI11_PARSE(app, argc, argv);

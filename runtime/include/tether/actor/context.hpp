@@ -20,8 +20,9 @@
 // -> exactly one of Return | Error | CancelAck.
 // Endings:
 // - The callee's function returns: the caller's result() gets the value; an exception
-//   there reaches the caller as a typed RemoteError (from result(), and from any
-//   stream operation waiting at that moment).
+//   there reaches the caller as a typed RemoteError from result(), and from a stream
+//   operation waiting at that moment (a receive() after the callee closed its side
+//   just sees the end; result() still has the error).
 // - The caller cancels (cancel(), a cancelled task awaiting result(), or destroying an
 //   unfinished RemoteContext): Cancel goes out, the callee's function is cancelled, and
 //   the caller waits (bounded by cancel_ack_timeout) for its CancelAck.

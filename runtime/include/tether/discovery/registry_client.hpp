@@ -81,6 +81,8 @@ struct WatchState;
 /// A live subscription to join/leave events of names with one prefix. Unsubscribes when
 /// destroyed. Events are delivered in the registry's sequence order; after a reconnect
 /// the watch is re-subscribed, and actors that appeared meanwhile are reported as joins.
+/// Actors that vanished while the registry was away are not reported as leaves (a
+/// restarted registry cannot tell them from actors not yet re-registered).
 /// Up to `backlog` unread events are kept; beyond that next() throws RegistryUnavailable
 /// ("watch fell behind") rather than silently dropping events.
 class RegistryWatch {
