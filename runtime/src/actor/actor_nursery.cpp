@@ -153,6 +153,19 @@ task<void> ActorNursery::teardown(Child& child) {
     core.expect_stop_ack(child.uid, &ack);
     auto watching = std::make_shared<bool>(true);
     child.process->notify_on_exit(watching, [&ack] { ack.signal(); });
+    // Retract both before `ack` dies, also when this wait is cancelled (a stop
+    // requested by `tether cancel` runs in a task its nursery may cancel).
+    struct Retract {
+      detail::ActorCore& core;
+      const std::string& uid;
+      detail::PendingCall* ack;
+      std::shared_ptr<bool> watching;
+      ~Retract() {
+        *watching = false;
+        auto it = core.expected_stop_acks_.find(uid);
+        if (it != core.expected_stop_acks_.end() && it->second == ack) core.expect_stop_ack(uid, nullptr);
+      }
+    } retract{core, child.uid, &ack, watching};
     core.send(
         *peer, {.msg_id = ++core.next_msg_id_, .call_id = 0},
         [](flatbuffers::FlatBufferBuilder& b) {
@@ -160,8 +173,6 @@ task<void> ActorNursery::teardown(Child& child) {
         },
         transport::Priority::control);
     (void)co_await move_on_after(child.options.cancel_grace, ack.wait());
-    *watching = false;
-    core.expect_stop_ack(child.uid, nullptr);
   }
   auto status = co_await child.process->wait_for(child.options.cancel_grace);
   if (!status) {
