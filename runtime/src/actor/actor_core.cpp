@@ -113,6 +113,23 @@ task<void> ActorCore::receive_loop(std::shared_ptr<transport::Socket> socket) {
       *socket, [&](transport::InboundMessage message) { handle(std::move(message), socket); });
 }
 
+void ActorCore::send_cancel(Peer& peer, wire::Header header, std::string_view reason) {
+  header.msg_id = ++next_msg_id_;
+  send(
+      peer, header,
+      [&](flatbuffers::FlatBufferBuilder& b) {
+        return wire::CreateCancel(b, b.CreateString(reason.data(), reason.size()));
+      },
+      transport::Priority::control);
+}
+
+void ActorCore::send_cancel_ack(Peer& peer, std::uint64_t in_reply_to, std::uint64_t call_id) {
+  send(
+      peer, {.msg_id = ++next_msg_id_, .in_reply_to = in_reply_to, .call_id = call_id},
+      [](flatbuffers::FlatBufferBuilder& b) { return wire::CreateCancelAck(b); },
+      transport::Priority::control);
+}
+
 void ActorCore::send_error_reply(Peer& peer, wire::Header header, wire::ErrorKind kind,
                                  std::string_view text) {
   header.from = identity_.ref();

@@ -166,12 +166,7 @@ task<void> ActorNursery::teardown(Child& child) {
         if (it != core.expected_stop_acks_.end() && it->second == ack) core.expect_stop_ack(uid, nullptr);
       }
     } retract{core, child.uid, &ack, watching};
-    core.send(
-        *peer, {.msg_id = ++core.next_msg_id_, .call_id = 0},
-        [](flatbuffers::FlatBufferBuilder& b) {
-          return wire::CreateCancel(b, b.CreateString("stopped by its parent"));
-        },
-        transport::Priority::control);
+    core.send_cancel(*peer, {.call_id = 0}, "stopped by its parent");
     (void)co_await move_on_after(child.options.cancel_grace, ack.wait());
   }
   auto status = co_await child.process->wait_for(child.options.cancel_grace);

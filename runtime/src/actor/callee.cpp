@@ -46,11 +46,7 @@ void ActorCore::on_start(Peer& peer, transport::InboundMessage message) {
                              call_id);
       early != peer.cancelled_unstarted.end()) {
     peer.cancelled_unstarted.erase(early);  // its caller gave up already: do not start it
-    send(
-        peer, {.msg_id = ++next_msg_id_, .in_reply_to = env.msg_id(), .call_id = call_id},
-        [](flatbuffers::FlatBufferBuilder& b) { return wire::CreateCancelAck(b); },
-        transport::Priority::control);
-    return;
+    return send_cancel_ack(peer, env.msg_id(), call_id);
   }
   if (call_id == 0 || peer.serving.count(call_id)) {
     return fail(wire::ErrorKind::Malformed, "tether::ProtocolError",
@@ -164,9 +160,7 @@ task<void> ActorCore::serve_call(std::string peer_uid, std::uint64_t call_id,
       .msg_id = ++next_msg_id_, .in_reply_to = env.msg_id(), .call_id = call_id};
   if (error && is_cancellation(error)) {
     if (state.cancel_requested) {
-      send(
-          *peer, reply, [](flatbuffers::FlatBufferBuilder& b) { return wire::CreateCancelAck(b); },
-          transport::Priority::control);
+      send_cancel_ack(*peer, env.msg_id(), call_id);
     } else if (state.deadline_expired) {
       send_error(*peer, call_id, env.msg_id(),
                  std::make_exception_ptr(
@@ -202,12 +196,7 @@ void ActorCore::on_cancel(Peer& peer, const wire::Envelope& envelope) {
     constexpr std::size_t kRemembered = 1024;
     if (peer.cancelled_unstarted.size() == kRemembered) peer.cancelled_unstarted.pop_front();
     peer.cancelled_unstarted.push_back(envelope.call_id());
-    send(
-        peer,
-        {.msg_id = ++next_msg_id_, .in_reply_to = envelope.msg_id(), .call_id = envelope.call_id()},
-        [](flatbuffers::FlatBufferBuilder& b) { return wire::CreateCancelAck(b); },
-        transport::Priority::control);
-    return;
+    return send_cancel_ack(peer, envelope.msg_id(), envelope.call_id());
   }
   it->second.cancel_requested = true;
   it->second.cancel();

@@ -73,12 +73,7 @@ task<void> ActorCore::cancel_remote(const std::string& peer_uid, std::uint64_t c
                                     PendingCall& pending, std::string_view reason) {
   Peer* target = find_peer(peer_uid);
   if (!target || pending.done()) co_return;
-  send(
-      *target, {.msg_id = ++next_msg_id_, .call_id = call_id},
-      [&](flatbuffers::FlatBufferBuilder& b) {
-        return wire::CreateCancel(b, b.CreateString(reason.data(), reason.size()));
-      },
-      transport::Priority::control);
+  send_cancel(*target, {.call_id = call_id}, reason);
   (void)co_await move_on_after(options_.cancel_ack_timeout, pending.wait());
 }
 
@@ -162,12 +157,7 @@ RemoteContext::~RemoteContext() {
   if (!state_->outcome.done()) {
     // Nobody will await the outcome: cancel the remote task rather than leak it.
     if (detail::Peer* peer = core_->find_peer(s->peer_uid))
-      core_->send(
-          *peer, {.msg_id = ++core_->next_msg_id_, .call_id = s->call_id},
-          [](flatbuffers::FlatBufferBuilder& b) {
-            return wire::CreateCancel(b, b.CreateString("its caller's context was destroyed"));
-          },
-          transport::Priority::control);
+      core_->send_cancel(*peer, {.call_id = s->call_id}, "its caller's context was destroyed");
     s->end(std::make_exception_ptr(std::logic_error("the context was destroyed")));
   }
   core_->forget_context(s->peer_uid, s->call_id);

@@ -100,10 +100,7 @@ void ActorCore::request_stop() {
 task<void> ActorCore::acknowledge_stop(std::chrono::milliseconds bound) {
   Peer* requester = stop_requester_.empty() ? nullptr : find_peer(stop_requester_);
   if (!requester) co_return;
-  send(
-      *requester, {.msg_id = ++next_msg_id_, .in_reply_to = stop_request_msg_},
-      [](flatbuffers::FlatBufferBuilder& b) { return wire::CreateCancelAck(b); },
-      transport::Priority::control);
+  send_cancel_ack(*requester, stop_request_msg_, 0);
   (void)co_await requester->socket->flush(bound);
 }
 

@@ -26,7 +26,8 @@ class InboundReturn final : public ReturnValue {
 }  // namespace
 
 task<std::unique_ptr<ReturnValue>> Portal::call_packed(std::string_view function,
-                                                       PackedPayload args, CallOptions options) {
+                                                       const PackedPayload& args,
+                                                       CallOptions options) {
   auto message = co_await actor_->call(peer_.uid, function, args, options);
   co_return std::make_unique<InboundReturn>(std::move(message));
 }
@@ -61,14 +62,8 @@ task<void> Portal::request_stop(std::string child_uid, std::chrono::milliseconds
       core.expect_stop_ack(uid, nullptr);
     }
   } forget{core, peer_.uid, listener};
-  core.send(
-      *peer,
-      {.msg_id = ++core.next_msg_id_, .to = {child_uid, {}, 0}, .call_id = 0},
-      [&](flatbuffers::FlatBufferBuilder& b) {
-        return wire::CreateCancel(b, b.CreateString("stop requested by " +
-                                                    core.identity_.display()));
-      },
-      transport::Priority::control);
+  core.send_cancel(*peer, {.to = {child_uid, {}, 0}, .call_id = 0},
+                   "stop requested by " + core.identity_.display());
   if (!co_await move_on_after(timeout, answer.wait()))
     throw Timeout("actor " + peer_.display() + " did not confirm the stop within " +
                   std::to_string(timeout.count()) + " ms");

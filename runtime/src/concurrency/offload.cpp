@@ -7,7 +7,6 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "tether/concurrency/cancel_scope.hpp"
-#include "tether/concurrency/event.hpp"
 
 namespace tether::detail {
 
@@ -22,19 +21,6 @@ asio::thread_pool& shared_pool() {
 
 }  // namespace
 
-struct OffloadState::Waker {
-  explicit Waker(const asio::any_io_executor& ex) : done(ex) {}
-  Event done;
-};
-
-OffloadState::OffloadState(const asio::any_io_executor& ex) : waker(std::make_unique<Waker>(ex)) {}
-OffloadState::~OffloadState() = default;
-
-void OffloadState::finish() {
-  finished = true;
-  waker->done.set();
-}
-
 void run_on_pool(std::function<void()> job, asio::any_io_executor loop,
                  std::function<void()> done) {
   asio::post(shared_pool(), [job = std::move(job), loop, done = std::move(done)]() mutable {
@@ -48,14 +34,14 @@ void run_on_pool(std::function<void()> job, asio::any_io_executor loop,
 task<void> await_offloaded(std::shared_ptr<OffloadState> state) {
   std::exception_ptr cancelled;
   try {
-    co_await state->waker->done.wait();
+    co_await state->done.wait();
   } catch (...) {
     cancelled = std::current_exception();
   }
   if (cancelled) {
     state->stop.request_stop();
     co_await allow_cleanup();
-    co_await shielded(state->waker->done.wait());  // the thread still uses what it captured
+    co_await shielded(state->done.wait());  // the thread still uses what it captured
     std::rethrow_exception(cancelled);
   }
   if (state->error) std::rethrow_exception(state->error);

@@ -126,8 +126,8 @@ class PoolCore : public std::enable_shared_from_this<PoolCore> {
       ++stats.workers_started;
       workers.push_back(worker);
       if (!options_.initializer.empty()) {
-        PackedPayload args = options_.initializer_args;
-        (void)co_await worker->portal->call_packed(options_.initializer, std::move(args), {});
+        (void)co_await worker->portal->call_packed(options_.initializer,
+                                                   options_.initializer_args, {});
       }
 
       co_await open_nursery([&](Nursery& n) -> task<void> {
@@ -177,16 +177,17 @@ class PoolCore : public std::enable_shared_from_this<PoolCore> {
       job->running = true;
       std::exception_ptr error;
       try {
-        PackedPayload args = job->args;  // kept for a retry
-        auto reply = co_await worker->portal->call_packed(job->function, std::move(args), {});
+        // job->args stays with the job: a retry sends it again.
+        auto reply = co_await worker->portal->call_packed(job->function, job->args, {});
         job->result.emplace(PackedPayload{std::string(reply->type_name()),
                                           {reply->bytes().begin(), reply->bytes().end()}});
       } catch (...) {
         error = std::current_exception();
       }
       if (error && is_cancellation(error)) std::rethrow_exception(error);
-      if (error && worker_went_away(error)) {
-        if (lost(error)) worker->dead = true;  // a Cancelled reply may be a stopping worker
+      const Failure failure = error ? classify(error) : Failure::task;
+      if (failure != Failure::task) {
+        if (failure == Failure::worker_lost) worker->dead = true;
         job->running = false;
         if (job->retries < options_.max_retries) {
           ++job->retries;
@@ -203,26 +204,19 @@ class PoolCore : public std::enable_shared_from_this<PoolCore> {
     }
   }
 
-  /// The task failed because its worker is gone (lost, or stopped under it), not
-  /// because of the task: such a task may be retried elsewhere.
-  static bool lost(const std::exception_ptr& error) {
+  /// Why a task failed. Not because of the task itself when its worker was lost, or
+  /// answered Cancelled (it was stopped under the task): such a task may be retried.
+  enum class Failure { task, worker_lost, worker_stopping };
+  static Failure classify(const std::exception_ptr& error) {
     try {
       std::rethrow_exception(error);
     } catch (const PeerLost&) {
-      return true;
-    } catch (...) {
-      return false;
-    }
-  }
-  static bool worker_went_away(const std::exception_ptr& error) {
-    try {
-      std::rethrow_exception(error);
-    } catch (const PeerLost&) {
-      return true;
+      return Failure::worker_lost;
     } catch (const RemoteError& remote) {
-      return remote.kind() == wire::ErrorKind::Cancelled;
+      return remote.kind() == wire::ErrorKind::Cancelled ? Failure::worker_stopping
+                                                         : Failure::task;
     } catch (...) {
-      return false;
+      return Failure::task;
     }
   }
 

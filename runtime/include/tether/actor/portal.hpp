@@ -82,9 +82,10 @@ class Portal {
   /// ActorNotFound if it has no such child, PeerLost or Timeout if it does not answer.
   task<void> request_stop(std::string child_uid, std::chrono::milliseconds timeout);
 
-  /// The untyped call underneath: the callee's Return, unchecked.
-  task<std::unique_ptr<ReturnValue>> call_packed(std::string_view function, PackedPayload args,
-                                                 CallOptions options);
+  /// The untyped call underneath: the callee's Return, unchecked. `args` must live
+  /// until the call returns (it is encoded when the call is sent, never copied).
+  task<std::unique_ptr<ReturnValue>> call_packed(std::string_view function,
+                                                 const PackedPayload& args, CallOptions options);
 
  private:
   /// The relay path of errors raised here: the callee, then us.

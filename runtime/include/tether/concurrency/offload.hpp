@@ -24,6 +24,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/this_coro.hpp>
 
+#include "tether/concurrency/event.hpp"
 #include "tether/concurrency/task.hpp"
 
 namespace tether {
@@ -32,19 +33,15 @@ namespace detail {
 /// Runs `job` on the shared pool, then `done` on `loop`. Returns once queued.
 void run_on_pool(std::function<void()> job, boost::asio::any_io_executor loop,
                  std::function<void()> done);
-/// Waits until `finished` says so, handling cancellation as offload() documents.
-task<void> await_offloaded(std::shared_ptr<struct OffloadState> state);
-
 struct OffloadState {
-  explicit OffloadState(const boost::asio::any_io_executor& ex);
-  ~OffloadState();
+  explicit OffloadState(const boost::asio::any_io_executor& ex) : done(ex) {}
   std::stop_source stop;
-  std::exception_ptr error;
-  bool finished = false;
-  struct Waker;
-  std::unique_ptr<Waker> waker;  // wakes the awaiting task on its loop
-  void finish();                 // on the loop
+  std::exception_ptr error;  // written on the pool thread before `done` is set on the loop
+  Event done;                // set on the loop once the function returned
 };
+
+/// Waits for `state->done`, handling cancellation as offload() documents.
+task<void> await_offloaded(std::shared_ptr<OffloadState> state);
 }  // namespace detail
 
 template <class Fn>
@@ -65,7 +62,7 @@ task<std::invoke_result_t<Fn&, std::stop_token>> offload(Fn fn) {
           state->error = std::current_exception();
         }
       },
-      loop, [state] { state->finish(); });
+      loop, [state] { state->done.set(); });
   co_await detail::await_offloaded(state);
   if constexpr (!std::is_void_v<Result>) co_return std::move(**result);
 }
