@@ -28,8 +28,6 @@ namespace {
 struct Client {
   std::string name;
   milliseconds heartbeat;  // how often it expects to hear from us (from its Hello)
-  Clock::time_point last_heard;
-  Clock::time_point last_sent;
   Clock::time_point last_renewed;
   std::map<std::uint64_t, WatcherId> watches;  // Watch msg_id -> watcher
 };
@@ -39,10 +37,6 @@ struct ReplyTo {
   std::string client;
   std::uint64_t msg_id = 0;
 };
-
-milliseconds since(Clock::time_point then, Clock::time_point now) {
-  return std::chrono::duration_cast<milliseconds>(now - then);
-}
 
 }  // namespace
 
@@ -55,12 +49,17 @@ class RegistryService::Impl {
       throw std::invalid_argument("the registry needs an endpoint to bind (--bind)");
     transport::SocketConfig config;
     config.kind = transport::SocketKind::router;
-    config.options = options_.socket;
+    config.options = transport::with_link_timeout(
+        options_.socket, options_.heartbeat_interval * options_.heartbeat_liveness);
+    config.watch_connections = true;
     config.curve_server = options_.curve;
     config.identity_uid = uid_;
     config.identity_name = "registry";
     socket_ = std::make_shared<transport::Socket>(executor_, context, std::move(config));
     endpoint_ = socket_->bind(options_.bind_endpoint);
+    // A client is alive while its connection is: libzmq's ZMTP heartbeats close the
+    // connection of a dead, frozen or cut-off client, and the route then goes.
+    socket_->on_unroutable([this](std::string_view peer) { on_client_gone(std::string(peer)); });
     socket_->start();
   }
 
@@ -89,7 +88,7 @@ class RegistryService::Impl {
     });
   }
 
-  /// Leases and waits run out, idle clients get heartbeats, silent ones are forgotten.
+  /// Leases and waits run out; connected clients' leases are renewed.
   task<void> tick_loop() {
     asio::steady_timer timer(executor_);
     for (;;) {
@@ -117,26 +116,25 @@ class RegistryService::Impl {
     }
   }
 
+  /// A connected client is alive, however busy its loop: its leases are renewed here,
+  /// not by its traffic (a client whose loop is busy for minutes sends none).
+  static constexpr milliseconds kRenewEvery{25};  // renewing walks the client's entries
   void keep_clients_alive(Clock::time_point now) {
-    for (auto it = clients_.begin(); it != clients_.end();) {
-      const auto silence_limit =
-          std::max(it->second.heartbeat, options_.heartbeat_interval) * options_.heartbeat_liveness;
-      if (now - it->second.last_heard > silence_limit) {
-        log::info("registry {}: client {} ({}) silent for {} ms; forgetting it", uid_,
-                  it->second.name, it->first, since(it->second.last_heard, now).count());
-        forget(it->second);
-        forget_waits_of(it->first);
-        it = clients_.erase(it);
-        continue;
+    for (auto& [routing_id, client] : clients_)
+      if (now - client.last_renewed >= kRenewEvery) {
+        state_.renew(routing_id, now);
+        client.last_renewed = now;
       }
-      if (now - it->second.last_sent >= std::min(it->second.heartbeat, options_.heartbeat_interval)) {
-        send(it->first, {}, [](flatbuffers::FlatBufferBuilder& b) {
-          return wire::CreateHeartbeat(b);
-        });
-        it->second.last_sent = now;
-      }
-      ++it;
-    }
+  }
+
+  void on_client_gone(const std::string& routing_id) {
+    auto it = clients_.find(routing_id);
+    if (it == clients_.end()) return;
+    log::info("registry {}: client {} ({}) disconnected; its entries expire with their leases",
+              uid_, it->second.name, routing_id);
+    forget(it->second);
+    forget_waits_of(routing_id);
+    clients_.erase(it);
   }
 
   /// Drops a client's watches and waits (its entries live on until their leases end).
@@ -168,8 +166,6 @@ class RegistryService::Impl {
                               transport::Priority::control);
     if (!sent.ok())
       log::warn("registry {}: reply to {} dropped (outbox full or closed)", uid_, routing_id);
-    if (auto it = clients_.find(routing_id); it != clients_.end())
-      it->second.last_sent = Clock::now();
   }
 
   void send_error(const std::string& routing_id, std::uint64_t in_reply_to, wire::ErrorKind kind,
@@ -200,12 +196,6 @@ class RegistryService::Impl {
       return;
     }
     Client& client = it->second;
-    client.last_heard = now;
-    // Any traffic renews; at most every few milliseconds, since renewing walks its entries.
-    if (now - client.last_renewed >= milliseconds(10)) {
-      state_.renew(routing_id, now);
-      client.last_renewed = now;
-    }
 
     switch (env.body_type()) {
       case wire::Body::Heartbeat:
@@ -262,7 +252,7 @@ class RegistryService::Impl {
     const milliseconds heartbeat =
         wanted.count() > 0 ? std::clamp(wanted, milliseconds(10), options_.heartbeat_interval)
                            : options_.heartbeat_interval;
-    clients_[routing_id] = Client{name, heartbeat, now, now, now, {}};
+    clients_[routing_id] = Client{name, heartbeat, now, {}};
     state_.renew(routing_id, now);
     const auto bytes = wire::encode_welcome(
         encoder_, {.in_reply_to = env.msg_id(), .from = self()}, self(),

@@ -21,7 +21,11 @@ transport::SocketConfig socket_config(transport::SocketKind kind, const ActorOpt
                                       const ActorIdentity& identity) {
   transport::SocketConfig c;
   c.kind = kind;
-  c.options = options.socket;
+  // Liveness is the connection's (Actor's header): libzmq's ZMTP heartbeats close it
+  // within the link timeout when the peer dies, freezes or is cut off.
+  c.options = transport::with_link_timeout(options.socket,
+                                           options.heartbeat_interval * options.heartbeat_liveness);
+  c.watch_connections = true;
   c.routing_id = kind == transport::SocketKind::dealer ? identity.uid : "";
   c.identity_uid = identity.uid;
   c.identity_name = identity.name;
@@ -46,6 +50,8 @@ ActorCore::ActorCore(const asio::any_io_executor& executor, zmq::context_t& cont
           ? transport::private_ipc_endpoint(identity_.name + "-" + identity_.uid)
           : options_.bind_endpoint;
   endpoint_ = inbox_->bind(bind);
+  // A peer that reached us through the inbox is gone when its route is.
+  inbox_->on_unroutable([this](std::string_view peer) { on_route_gone(peer); });
   inbox_->start();
   if (!options_.registry.empty()) {
     RegistryClientOptions registry;
@@ -85,7 +91,7 @@ task<void> ActorCore::serve() {
     co_await open_nursery([&](Nursery& n) -> task<void> {
       service_ = &n;
       n.start_soon(receive_loop(inbox_));
-      n.start_soon(watch_peers());
+      n.start_soon(watch_loop());
       if (registry_) {
         n.start_soon(registry_->run());
         n.start_soon(register_self());
@@ -142,6 +148,7 @@ task<Portal> ActorCore::connect(const std::string& endpoint) {
   auto dealer = std::make_shared<transport::Socket>(
       executor_, context_, socket_config(transport::SocketKind::dealer, options_, identity_));
   dealer->connect(endpoint);
+  dealer->on_disconnected([this, socket = dealer.get()] { on_connection_closed(socket); });
   dealer->start();
   service_nursery.start_soon(receive_loop(dealer));
 
@@ -185,9 +192,7 @@ task<Portal> ActorCore::connect(const std::string& endpoint) {
 bool ActorCore::send_frame(Peer& peer, zmq::message_t envelope, transport::Priority priority) {
   transport::OutboundMessage out{.peer = {}, .envelope = std::move(envelope), .attachments = {}};
   if (peer.socket == inbox_.get()) out.peer = transport::make_frame(peer.routing_id);
-  if (!peer.socket->send(std::move(out), priority).ok()) return false;
-  peer.last_sent = Clock::now();
-  return true;
+  return peer.socket->send(std::move(out), priority).ok();
 }
 
 namespace {
@@ -224,7 +229,6 @@ void ActorCore::handle(transport::InboundMessage message,
       slot->identity = peer_identity;
       slot->socket = via.get();
       slot->dealer = via;
-      slot->last_heard = slot->last_sent = Clock::now();
       dealer_owner_[via.get()] = peer_identity.uid;
     }
     it->second->reply.emplace(std::move(message));
@@ -245,7 +249,6 @@ void ActorCore::handle(transport::InboundMessage message,
     slot->identity = peer_identity;
     if (!slot->dealer) slot->socket = inbox_.get();  // our own connection to it, if any, wins
     slot->routing_id = routing_id;
-    slot->last_heard = Clock::now();
     const auto welcome = wire::encode_welcome(
         encoder_, {.in_reply_to = env.msg_id(), .from = identity_.ref()}, identity_.ref(),
         static_cast<std::uint32_t>(options_.heartbeat_interval.count()));
@@ -284,7 +287,6 @@ void ActorCore::handle(transport::InboundMessage message,
                  message.peer());
     return;
   }
-  peer->last_heard = Clock::now();
   switch (env.body_type()) {
     case wire::Body::Heartbeat:
       return;

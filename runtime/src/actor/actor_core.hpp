@@ -47,6 +47,7 @@ struct ServingCall {
   bool cancel_requested = false;  // the caller sent Cancel (answer with CancelAck)
   bool deadline_expired = false;  // the call's deadline passed (answer with Timeout)
   std::shared_ptr<ContextState> context;  // for a context function: its stream
+  std::string function;                   // for logs
   void cancel() { task.cancel(); }
 };
 
@@ -55,8 +56,6 @@ struct Peer {
   transport::Socket* socket = nullptr;        // where to send to it
   std::string routing_id;                     // set when it reached our ROUTER
   std::shared_ptr<transport::Socket> dealer;  // set when we connected to it
-  Clock::time_point last_heard;
-  Clock::time_point last_sent;
   std::map<std::uint64_t, PendingCall*> pending;  // our calls to it
   std::map<std::uint64_t, ServingCall> serving;   // its calls to us
   std::map<std::uint64_t, std::shared_ptr<ContextState>> contexts;  // ours to it, open
@@ -102,7 +101,15 @@ class ActorCore {
                         transport::InboundMessage message, std::shared_ptr<ContextState> context);
 
   // -- liveness.cpp ----------------------------------------------------------------
-  task<void> watch_peers();
+  /// Warns when something held the loop longer than options_.loop_stall_warning.
+  task<void> watch_loop();
+  /// The inbox route to `routing_id` is gone: that peer's connection closed.
+  void on_route_gone(std::string_view routing_id);
+  /// Our connection `dealer` to a peer closed.
+  void on_connection_closed(const transport::Socket* dealer);
+  /// The link to `uid` closed: it is lost (a child of ours once its exit had time to show).
+  void on_link_closed(const std::string& uid);
+  static constexpr std::chrono::milliseconds kExitShowsWithin{50};
   void lose_peer(const std::string& uid, const std::string& why);
   /// Calls `listener(why)` once if the peer `uid` is lost. Returns a key for unlisten.
   std::uint64_t listen_for_loss(const std::string& uid,

@@ -89,7 +89,7 @@ void ActorCore::on_start(Peer& peer, transport::InboundMessage message) {
                                              function, entry->stream.window);
     context->stream->grant_window();
   }
-  peer.serving[call_id] = {.task = {}, .context = context};
+  peer.serving[call_id] = {.task = {}, .context = context, .function = function};
   ++serving_count_;
   const std::string uid = peer.identity.uid;
   TaskHandle task =

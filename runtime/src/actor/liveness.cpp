@@ -1,41 +1,82 @@
-// Heartbeats and peer loss: a dead peer is an error, never a hang.
+// Peer loss and loop stalls. A dead peer is an error, never a hang; a busy peer is not
+// a dead one: loss comes from the connection (see actor.hpp, "Liveness").
 #include <fmt/core.h>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "actor_core.hpp"
 #include "context_state.hpp"
+#include "tether/actor/actor_nursery.hpp"
+#include "tether/actor/process_table.hpp"
 #include "tether/base/log.hpp"
 
 namespace tether::detail {
 
 namespace asio = boost::asio;
+using std::chrono::milliseconds;
 
-task<void> ActorCore::watch_peers() {
-  const auto interval = options_.heartbeat_interval;
-  const auto silence_limit = interval * options_.heartbeat_liveness;
-  asio::steady_timer tick(executor_);
+namespace {
+
+std::string link_loss_reason(const ActorOptions& options) {
+  return fmt::format(
+      "its connection closed: the process exited, or was frozen or unreachable for {} ms",
+      (options.heartbeat_interval * options.heartbeat_liveness).count());
+}
+
+}  // namespace
+
+task<void> ActorCore::watch_loop() {
+  const auto limit = options_.loop_stall_warning;
+  if (limit.count() <= 0) co_return;
+  const auto tick = std::max(milliseconds(10), limit / 5);
+  asio::steady_timer timer(executor_);
   for (;;) {
-    tick.expires_after(interval / 4);  // detection within a quarter interval of the limit
-    co_await tick.async_wait(asio::use_awaitable);
-    const auto now = Clock::now();
-    std::vector<std::string> lost;
-    for (auto& [uid, peer] : peers_) {
-      if (now - peer->last_heard > silence_limit) {
-        lost.push_back(uid);
-      } else if (now - peer->last_sent >= interval) {
-        send(
-            *peer, {.msg_id = ++next_msg_id_},
-            [](flatbuffers::FlatBufferBuilder& b) { return wire::CreateHeartbeat(b); },
-            transport::Priority::control);
-      }
-    }
-    for (const auto& uid : lost)
-      lose_peer(uid,
-                fmt::format(
-                    "no traffic for {} ms",
-                    std::chrono::duration_cast<std::chrono::milliseconds>(silence_limit).count()));
+    const auto due = Clock::now() + tick;
+    timer.expires_at(due);
+    co_await timer.async_wait(asio::use_awaitable);
+    const auto late = std::chrono::duration_cast<milliseconds>(Clock::now() - due);
+    if (late < limit) continue;
+    std::string serving;
+    for (const auto& [uid, peer] : peers_)
+      for (const auto& [id, call] : peer->serving)
+        serving += fmt::format("{}'{}' (call {} from {})", serving.empty() ? "" : ", ",
+                               call.function, id, peer->identity.display());
+    log::warn(
+        "actor {}: its loop was blocked for {} ms{}{}; run CPU-bound work with tether::offload",
+        identity_.display(), late.count(), serving.empty() ? "" : " while serving ", serving);
   }
+}
+
+void ActorCore::on_route_gone(std::string_view routing_id) {
+  Peer* peer = find_peer(routing_id);
+  // A peer we connected to ourselves is judged by that connection.
+  if (!peer || peer->socket != inbox_.get()) return;
+  on_link_closed(peer->identity.uid);
+}
+
+void ActorCore::on_connection_closed(const transport::Socket* dealer) {
+  auto owner = dealer_owner_.find(dealer);
+  if (owner == dealer_owner_.end()) return;
+  on_link_closed(owner->second);
+}
+
+void ActorCore::on_link_closed(const std::string& uid) {
+  const auto child = child_nurseries_.find(uid);
+  if (child == child_nurseries_.end() || !service_) return lose_peer(uid, link_loss_reason(options_));
+  // Our own child: a process that died closes its sockets a moment before its exit
+  // shows, and its exit status is the better report. Its supervisor reports that (and
+  // loses the peer) if it died; if it did not, it is frozen or wedged.
+  const pid_t pid = child->second->pid_of(uid);
+  service_->start_soon([](ActorCore& core, std::string uid, pid_t pid) -> task<void> {
+    asio::steady_timer pause(core.executor_, kExitShowsWithin);
+    co_await pause.async_wait(asio::use_awaitable);
+    if (!core.find_peer(uid)) co_return;
+    core.lose_peer(uid, process_stopped(pid)
+                            ? fmt::format("its process (pid {}) is stopped (SIGSTOP or a "
+                                          "debugger) and stopped answering heartbeats",
+                                          pid)
+                            : link_loss_reason(core.options_));
+  }(*this, uid, pid));
 }
 
 void ActorCore::lose_peer(const std::string& uid, const std::string& why) {

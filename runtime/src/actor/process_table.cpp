@@ -56,12 +56,27 @@ std::vector<pid_t> live_descendants(pid_t root) {
   return out;
 }
 
-bool process_running(pid_t pid) {
+namespace {
+
+/// The state letter of /proc/PID/stat ('R', 'S', 'T', 'Z', ...), or 0 if there is none.
+char process_state(pid_t pid) {
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
   std::string line;
-  if (!std::getline(stat, line)) return false;
+  if (!std::getline(stat, line)) return 0;
   const auto close = line.rfind(')');
-  return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z';
+  return close != std::string::npos && close + 2 < line.size() ? line[close + 2] : 0;
+}
+
+}  // namespace
+
+bool process_running(pid_t pid) {
+  const char state = process_state(pid);
+  return state != 0 && state != 'Z';
+}
+
+bool process_stopped(pid_t pid) {
+  const char state = process_state(pid);
+  return state == 'T' || state == 't';
 }
 
 }  // namespace tether

@@ -59,7 +59,7 @@ class RegistryClientCore : public std::enable_shared_from_this<RegistryClientCor
   /// One connection, from Hello until it is lost (returns) or run() is cancelled.
   task<void> session();
   task<void> receive_loop(std::shared_ptr<transport::Socket> socket, CancelScope& scope);
-  task<void> keep_alive(CancelScope& scope);
+  task<void> keep_alive();
   task<void> restore_session();
   void handle(transport::InboundMessage message, CancelScope& scope);
   void end_session();
@@ -85,7 +85,6 @@ class RegistryClientCore : public std::enable_shared_from_this<RegistryClientCor
   bool running_ = false;
   std::uint64_t sessions_ = 0;
   std::uint64_t next_msg_id_ = 0;
-  Clock::time_point last_heard_;
   Clock::time_point last_sent_;
   std::string lost_reason_;
   std::uint64_t hello_msg_id_ = 0;

@@ -61,7 +61,9 @@ task<void> RegistryClientCore::deregister_all() {
 task<void> RegistryClientCore::session() {
   transport::SocketConfig config;
   config.kind = transport::SocketKind::dealer;
-  config.options = options_.socket;
+  config.options = transport::with_link_timeout(
+      options_.socket, options_.heartbeat_interval * options_.heartbeat_liveness);
+  config.watch_connections = true;
   config.routing_id = options_.uid;
   config.curve_client = options_.curve;
   config.identity_uid = options_.uid;
@@ -70,7 +72,7 @@ task<void> RegistryClientCore::session() {
   socket->connect(options_.endpoint);
   socket->start();
   socket_ = socket;
-  last_heard_ = last_sent_ = Clock::now();
+  last_sent_ = Clock::now();
 
   RegistryRequest welcome(executor_);
   welcome_ = &welcome;
@@ -87,6 +89,16 @@ task<void> RegistryClientCore::session() {
                      transport::Priority::control);
 
   CancelScope scope;
+  // The registry is lost when its connection closes (it exited, froze or is cut off:
+  // ZMTP heartbeats), never because our own loop was too busy to hear it.
+  socket->on_disconnected([&] {
+    lost_reason_ = "the connection to the registry closed";
+    scope.cancel();
+  });
+  struct Unhook {  // the handler refers to this frame: retract it whichever way we leave
+    transport::Socket& socket;
+    ~Unhook() { socket.on_disconnected(nullptr); }
+  } unhook{*socket};
   auto body = [&]() -> task<void> {
     co_await open_nursery([&](Nursery& n) -> task<void> {
       n.start_soon(receive_loop(socket, scope));
@@ -108,7 +120,7 @@ task<void> RegistryClientCore::session() {
       connected_.set();
       log::debug("registry client {}: connected to {} (session {})", options_.name,
                  options_.endpoint, sessions_);
-      n.start_soon(keep_alive(scope));
+      n.start_soon(keep_alive());
       n.start_soon(restore_session());
     });
   };
@@ -142,7 +154,6 @@ task<void> RegistryClientCore::receive_loop(std::shared_ptr<transport::Socket> s
 }
 
 void RegistryClientCore::handle(transport::InboundMessage message, CancelScope& scope) {
-  last_heard_ = Clock::now();
   const wire::Envelope& env = message.envelope();
   switch (env.body_type()) {
     case wire::Body::Heartbeat:
@@ -194,22 +205,15 @@ void RegistryClientCore::handle(transport::InboundMessage message, CancelScope& 
              wire::EnumNameBody(env.body_type()));
 }
 
-task<void> RegistryClientCore::keep_alive(CancelScope& scope) {
+task<void> RegistryClientCore::keep_alive() {
+  // Idle heartbeats, for registries that renew leases by traffic; ours renews them for
+  // as long as the connection lives.
   const auto interval = options_.heartbeat_interval;
-  const auto silence_limit = interval * options_.heartbeat_liveness;
   asio::steady_timer tick(executor_);
   for (;;) {
     tick.expires_after(interval / 4);
     co_await tick.async_wait(asio::use_awaitable);
-    const auto now = Clock::now();
-    if (now - last_heard_ > silence_limit) {
-      lost_reason_ = "no traffic from the registry for " +
-                     std::to_string(std::chrono::duration_cast<milliseconds>(silence_limit).count()) +
-                     " ms";
-      scope.cancel();
-      co_return;
-    }
-    if (now - last_sent_ >= interval)
+    if (Clock::now() - last_sent_ >= interval)
       (void)send([](flatbuffers::FlatBufferBuilder& b) { return wire::CreateHeartbeat(b); });
   }
 }

@@ -58,6 +58,7 @@ std::size_t Socket::Impl::read_batch(std::size_t budget) {
       continue;
     }
     std::string user_id = authenticated_user_id(envelope);
+    const int source_fd = watch_ && is_router() ? zmq_msg_get(envelope.handle(), ZMQ_SRCFD) : -1;
     if (!wire::is_wire_aligned(envelope.data())) {
       // zmq hands out frames at any offset of its receive buffer; FlatBuffers fields
       // must not be read misaligned (UBSan proves it), so copy to fresh storage.
@@ -96,6 +97,7 @@ std::size_t Socket::Impl::read_batch(std::size_t budget) {
       for (std::size_t i = envelope_index + 1; i < frames_.size(); ++i)
         attachments.push_back(std::move(frames_[i]));
     }
+    if (source_fd >= 0) note_route(peer_name, source_fd);
     ++stats_.received;
     InboundMessage message(std::move(peer), std::move(envelope), std::move(attachments),
                            std::move(user_id));

@@ -68,6 +68,7 @@ std::size_t Socket::Impl::write_batch(std::size_t budget) {
     // Normal when a peer has just exited or restarted (the owner learns of that through
     // its own liveness checks), so not a warning; counted in stats().unroutable.
     log::debug("transport: message to peer '{}' dropped: not connected", peer);
+    forget_route(peer);
     if (on_unroutable_) on_unroutable_(peer);
   };
 

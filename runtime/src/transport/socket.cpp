@@ -36,12 +36,21 @@ Socket::Impl::Impl(const asio::any_io_executor& executor, zmq::context_t& contex
       fd_(executor, socket_),
       inbox_(executor, config_.inbox_capacity),
       retry_timer_(executor),
-      drained_(executor) {}
+      drained_(executor),
+      probe_timer_(executor) {
+  if (config_.watch_connections)
+    // Weakly: the watch lives inside this state, and its callbacks run on our loop.
+    watch_ = std::make_shared<ConnectionWatch>(
+        executor, context, socket_,
+        [this](ConnectionWatch::Event event, int fd) { on_connection_event(event, fd); });
+}
 
 void Socket::Impl::close() {
   if (closed_) return;
   closed_ = true;
   drop_queued();
+  if (watch_) watch_->close();  // before the socket it monitors
+  probe_timer_.cancel();
   fd_.release();  // before the zmq close: the reactor must forget libzmq's fd first
   socket_.close();
   inbox_.close();
@@ -80,6 +89,7 @@ zmq::socket_t& Socket::native_before_start() {
 void Socket::start() {
   if (impl_->started_ || impl_->closed_) return;
   impl_->started_ = true;
+  if (impl_->watch_) impl_->watch_->start();
   asio::co_spawn(
       impl_->executor_, [impl = impl_]() { return impl->pump(); },
       [](std::exception_ptr e) {
@@ -142,6 +152,10 @@ std::size_t Socket::queued() const noexcept {
 
 void Socket::on_unroutable(std::function<void(std::string_view)> handler) {
   impl_->on_unroutable_ = std::move(handler);
+}
+
+void Socket::on_disconnected(std::function<void()> handler) {
+  impl_->on_disconnected_ = std::move(handler);
 }
 
 boost::asio::awaitable<void> receive_until_closed(

@@ -11,6 +11,7 @@
 #include <boost/asio/experimental/channel.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "connection_watch.hpp"
 #include "tether/transport/socket.hpp"
 #include "tether/transport/zmq_fd.hpp"
 
@@ -44,6 +45,14 @@ class Socket::Impl : public std::enable_shared_from_this<Socket::Impl> {
 
   void close();
 
+  // -- liveness (socket_liveness.cpp) ---------------------------------------------------
+  void on_connection_event(ConnectionWatch::Event event, int fd);
+  /// ROUTER: remembers which connection `peer` talks through (its ZMQ_SRCFD).
+  void note_route(std::string_view peer, int fd);
+  /// ROUTER: an unroutable peer needs no more probes.
+  void forget_route(std::string_view peer);
+  void send_probes();
+
   // -- state -----------------------------------------------------------------------
   boost::asio::any_io_executor executor_;
   SocketConfig config_;
@@ -72,6 +81,21 @@ class Socket::Impl : public std::enable_shared_from_this<Socket::Impl> {
   Stats stats_;
   std::unordered_set<std::string> warned_peers_;
   std::function<void(std::string_view)> on_unroutable_;
+  std::shared_ptr<ConnectionWatch> watch_;
+  std::function<void()> on_disconnected_;
+  bool handshaken_ = false;                         // DEALER: a connection is up
+  struct IdHash {  // transparent: a routing id (string_view) looks up without a copy
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  template <class T>
+  using ById = std::unordered_map<std::string, T, IdHash, std::equal_to<>>;
+  ById<int> route_fd_;        // ROUTER: routing id -> the fd of its connection
+  ById<unsigned> probing_;    // ROUTER: routing id -> probes sent since a disconnect
+  boost::asio::steady_timer probe_timer_;
+  bool probe_armed_ = false;
 
   bool is_router() const noexcept { return config_.kind == SocketKind::router; }
   /// Logs a peer's first bad message only: a hostile peer must not flood the log.

@@ -1,5 +1,7 @@
 #include "tether/transport/socket_options.hpp"
 
+#include <algorithm>
+
 #include <zmq.hpp>
 
 namespace tether::transport {
@@ -17,6 +19,14 @@ void apply_common(zmq::socket_t& s, const SocketOptions& o) {
 }
 
 }  // namespace
+
+SocketOptions with_link_timeout(SocketOptions o, std::chrono::milliseconds timeout) {
+  const int total = static_cast<int>(std::max<std::int64_t>(timeout.count(), 100));
+  o.heartbeat_interval_ms = std::max(10, total / 10);
+  o.heartbeat_timeout_ms = total - o.heartbeat_interval_ms;
+  o.heartbeat_ttl_ms = total;  // the peer applies the same bound to us (>= 100 ms)
+  return o;
+}
 
 void apply_router_options(zmq::socket_t& s, const SocketOptions& o) {
   apply_common(s, o);

@@ -39,7 +39,9 @@ namespace tether::registry {
 struct RegistryServiceOptions {
   std::string bind_endpoint;  // e.g. tcp://0.0.0.0:7600 or ipc://...; required
   std::chrono::milliseconds heartbeat_interval{1000};
-  unsigned heartbeat_liveness = 3;  // a client silent this many intervals is forgotten
+  // A client's connection that shows no sign of life (ZMTP heartbeats, answered by its
+  // libzmq I/O thread) for interval x liveness is closed, and the client forgotten.
+  unsigned heartbeat_liveness = 3;
   std::chrono::milliseconds default_lease{3000};
   std::chrono::milliseconds min_lease{200};
   std::chrono::milliseconds max_lease{300'000};

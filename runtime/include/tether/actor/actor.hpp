@@ -7,9 +7,14 @@
 // Cancellation: cancelling serve() cancels every call being served (each caller gets
 // an Error or CancelAck) and every pending outgoing call (PeerLost is not raised for
 // them: they see the cancellation), then joins them all before returning.
-// Liveness: any traffic from a peer counts; an idle connection carries heartbeats. A
-// peer silent for heartbeat_interval x heartbeat_liveness is lost: pending calls to it
-// fail with PeerLost and calls it made to us are cancelled.
+// Liveness does not depend on the loop thread (DESIGN.md "Semantics" 11): a peer is alive
+// while its connection is. libzmq's I/O thread answers ZMTP heartbeats for every actor,
+// so an actor whose loop is busy for minutes stays connected; a connection whose peer
+// exited closes at once, and one whose peer is frozen or cut off closes after
+// heartbeat_interval x heartbeat_liveness (the link timeout). Then the peer is lost:
+// pending calls to it fail with PeerLost and calls it made to us are cancelled.
+// A loop held by one function for longer than loop_stall_warning is logged, naming the
+// calls being served: run CPU-bound work with tether::offload instead.
 
 #include <chrono>
 #include <memory>
@@ -39,8 +44,11 @@ struct ActorOptions {
   /// Where the inbox binds. Empty: an ipc:// socket in a private (0700) runtime
   /// directory ($XDG_RUNTIME_DIR/tether or /tmp/tether-<uid>), for a local cluster.
   std::string bind_endpoint;
+  /// The link timeout is heartbeat_interval x heartbeat_liveness (see Liveness above).
   std::chrono::milliseconds heartbeat_interval{1000};
   unsigned heartbeat_liveness = 3;
+  /// A loop blocked for longer than this is logged as a warning (0: never).
+  std::chrono::milliseconds loop_stall_warning{500};
   /// How long a cancelled call waits for the callee's CancelAck before giving up.
   std::chrono::milliseconds cancel_ack_timeout{2000};
   /// Bound on connect(): Hello sent, Welcome received.

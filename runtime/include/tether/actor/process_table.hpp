@@ -17,4 +17,7 @@ std::vector<pid_t> live_descendants(pid_t root);
 /// True while `pid` exists and is not a zombie.
 bool process_running(pid_t pid);
 
+/// True while `pid` is stopped (SIGSTOP, SIGTSTP, or a tracer).
+bool process_stopped(pid_t pid);
+
 }  // namespace tether

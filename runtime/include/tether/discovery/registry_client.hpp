@@ -2,8 +2,10 @@
 // RegistryClient: one connection to the registry service, kept alive for as long as
 // run() runs — through registry restarts and lost connections.
 //
-// - run() connects (Hello/Welcome), heartbeats, and reconnects with backoff whenever the
-//   registry goes silent (heartbeat_interval x heartbeat_liveness) or says it does not
+// - run() connects (Hello/Welcome) and reconnects with backoff whenever the connection
+//   closes — the registry exited, or froze or was cut off for heartbeat_interval x
+//   heartbeat_liveness (ZMTP heartbeats, answered by libzmq's I/O threads, so our own
+//   busy loop never makes the registry look lost) — or the registry says it does not
 //   know us (it restarted). After every reconnect it re-registers everything this client
 //   registered and re-subscribes every watch: a restarted registry is re-populated
 //   without the application doing anything.

@@ -46,7 +46,13 @@ struct SocketConfig {
   // Set one of these on every non-loopback TCP socket (DESIGN.md "Transport").
   std::optional<CurveServerConfig> curve_server;  // a ROUTER that binds
   std::optional<CurveClientConfig> curve_client;  // a DEALER that connects
-  std::string identity_uid;  // `from` of the Error replies the socket sends itself
+  // Liveness that needs no loop thread (DESIGN.md "Semantics" 11): a socket monitor plus
+  // the ZMTP heartbeats of SocketOptions. A DEALER reports its connection closing
+  // (on_disconnected); a ROUTER probes the routes that used a closed connection and
+  // reports each one gone (on_unroutable) — within the ZMTP heartbeat timeout of a peer
+  // dying, freezing or being cut off, whatever the peer's loop is doing.
+  bool watch_connections = false;
+  std::string identity_uid;  // `from` of the Error replies and probes the socket sends
   std::string identity_name;
 };
 
@@ -101,6 +107,10 @@ class Socket {
   /// Called (on the loop) when a message was dropped because its peer is unknown
   /// (ROUTER_MANDATORY's EHOSTUNREACH): the peer disconnected or never existed.
   void on_unroutable(std::function<void(std::string_view peer)> handler);
+  /// DEALER with watch_connections: called (on the loop) when a connection that had
+  /// finished its handshake closed. libzmq reconnects by itself; the owner decides
+  /// whether the peer is lost.
+  void on_disconnected(std::function<void()> handler);
 
   class Impl;
 

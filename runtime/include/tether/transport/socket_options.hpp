@@ -2,6 +2,7 @@
 // The ZeroMQ options every tether socket carries (DESIGN.md "Transport"). Defaults are
 // for production; tests shorten the timeouts.
 
+#include <chrono>
 #include <cstdint>
 #include <string_view>
 
@@ -16,13 +17,19 @@ struct SocketOptions {
   int send_hwm = 1000;  // per-peer queue limits (messages)
   int receive_hwm = 1000;
   std::int64_t max_message_bytes = 16 << 20;  // inbound cap, enforced by zmq before us
-  int heartbeat_interval_ms = 1000;           // ZMTP PING; kills dead TCP connections
-  int heartbeat_timeout_ms = 3000;
+  // ZMTP PINGs, answered by libzmq's I/O thread (never by our loop): a connection whose
+  // peer is dead, frozen or cut off closes within interval + timeout.
+  int heartbeat_interval_ms = 300;
+  int heartbeat_timeout_ms = 2700;
   int heartbeat_ttl_ms = 3000;
   int handshake_interval_ms = 5000;  // bounds half-open or unauthenticated handshakes
   int reconnect_interval_ms = 100;
   int reconnect_interval_max_ms = 10000;
 };
+
+/// `options` with ZMTP heartbeats that close a dead, frozen or cut-off peer's connection
+/// within `timeout` (one PING every tenth of it, then the rest to wait for an answer).
+SocketOptions with_link_timeout(SocketOptions options, std::chrono::milliseconds timeout);
 
 /// ROUTER inbox: ROUTER_MANDATORY (unroutable is an error, not a silent drop) and
 /// ROUTER_HANDOVER (a reconnecting peer with the same id replaces its stale pipe).

@@ -1,0 +1,50 @@
+#pragma once
+// ConnectionWatch: the zmq socket monitor of one Socket, pumped on the loop. It reports
+// when a connection that finished its ZMTP handshake goes away — because the peer's
+// process exited (EOF), or because libzmq's own I/O thread got no answer to its ZMTP
+// heartbeats (the peer is frozen or cut off). libzmq answers those heartbeats on its
+// I/O thread, so a peer whose loop thread is busy stays connected: this is how liveness
+// does not depend on anybody's loop (DESIGN.md "Semantics" 11).
+//
+// Lifetime: owned by Socket::Impl; close() before the watched socket is closed.
+
+#include <functional>
+#include <memory>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <zmq.hpp>
+
+#include "tether/transport/zmq_fd.hpp"
+
+namespace tether::transport {
+
+class ConnectionWatch : public std::enable_shared_from_this<ConnectionWatch> {
+ public:
+  enum class Event { connected, disconnected };
+  /// `on_event(event, fd)` runs on the loop when a connection finished its handshake
+  /// (connected) or closed (disconnected); `fd` is the connection's socket, as ZMQ_SRCFD
+  /// reports it on the messages that came through it.
+  ConnectionWatch(const boost::asio::any_io_executor& executor, zmq::context_t& context,
+                  zmq::socket_t& watched, std::function<void(Event, int fd)> on_event);
+  ~ConnectionWatch();
+  ConnectionWatch(const ConnectionWatch&) = delete;
+  ConnectionWatch& operator=(const ConnectionWatch&) = delete;
+
+  void start();
+  /// Stops the monitor; no callback runs afterwards. Idempotent.
+  void close();
+
+ private:
+  boost::asio::awaitable<void> pump();
+  void read_events();
+
+  boost::asio::any_io_executor executor_;
+  zmq::socket_t& watched_;
+  zmq::socket_t pair_;
+  std::unique_ptr<ZmqFd> fd_;
+  std::function<void(Event, int)> on_event_;
+  bool closed_ = false;
+};
+
+}  // namespace tether::transport
