@@ -263,7 +263,9 @@ TEST_F(ActorNurseries, AChildThatHangsDuringBootFailsStartActorWithinTheBootTime
   EXPECT_NE(why.find("did not finish booting within 300 ms"), std::string::npos) << why;
 }
 
-TEST_F(ActorNurseries, AChildThatIgnoresCancelIsEscalatedToSigtermThenSigkill) {
+// Given a child that can no longer act (frozen), when its nursery ends, then the ladder
+// ends in SIGKILL: nothing waits for a process that cannot answer.
+TEST_F(ActorNurseries, AChildThatCannotStopIsEndedBySigkill) {
   std::optional<ExitStatus> exit;
   as_actor([&]() -> task<void> {
     co_await open_actor_nursery(me, [&](ActorNursery& an) -> task<void> {

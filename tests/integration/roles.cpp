@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstring>
 #include <iostream>
+#include <thread>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -224,7 +225,12 @@ int run_test_child(int argc, char** argv) {
   std::uint64_t cancellations = 0;
   program.functions() = callee_functions(cancellations);
   program.expose<SleepArgs>("ignore_stop", [](Call&, const SleepArgs& s) -> task<SumT> {
-    std::signal(SIGTERM, SIG_IGN);  // only SIGKILL can end us now
+    // A process that can no longer act at all (stopped, or stuck in the kernel): only
+    // SIGKILL ends it. Frozen a moment from now, so calls queued behind this one answer.
+    std::thread([] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      ::raise(SIGSTOP);
+    }).detach();
     co_await shielded(sleep_for(std::chrono::milliseconds(s.ms())));
     co_return SumT{};
   });

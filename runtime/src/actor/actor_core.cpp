@@ -119,12 +119,14 @@ task<void> ActorCore::receive_loop(std::shared_ptr<transport::Socket> socket) {
       *socket, [&](transport::InboundMessage message) { handle(std::move(message), socket); });
 }
 
-void ActorCore::send_cancel(Peer& peer, wire::Header header, std::string_view reason) {
+void ActorCore::send_cancel(Peer& peer, wire::Header header, std::string_view reason,
+                            std::chrono::milliseconds grace) {
   header.msg_id = ++next_msg_id_;
   send(
       peer, header,
       [&](flatbuffers::FlatBufferBuilder& b) {
-        return wire::CreateCancel(b, b.CreateString(reason.data(), reason.size()));
+        return wire::CreateCancel(b, b.CreateString(reason.data(), reason.size()),
+                                  static_cast<std::uint32_t>(grace.count()));
       },
       transport::Priority::control);
 }

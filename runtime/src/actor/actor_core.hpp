@@ -12,6 +12,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 
+#include "orphans.hpp"
 #include "tether/actor/actor.hpp"
 #include "tether/concurrency/cancel_scope.hpp"
 #include "tether/concurrency/event.hpp"
@@ -135,8 +136,11 @@ class ActorCore {
   /// A peer asked us to stop one of our children (Cancel 0 addressed to the child).
   void on_child_stop_request(Peer& peer, const wire::Envelope& envelope, std::string child_uid);
   /// Something asked this actor to stop: its parent (Cancel 0), a signal, or the loss
-  /// of its parent. Idempotent; wait_for_stop_request() returns afterwards.
-  void request_stop();
+  /// of its parent. Idempotent; wait_for_stop_request() returns afterwards. `deadline`:
+  /// by when the whole subtree must be gone (the earliest one asked for wins).
+  void request_stop(std::optional<Clock::time_point> deadline = std::nullopt);
+  /// The deadline of the stop under way, if one was given: teardowns fit inside it.
+  std::optional<Clock::time_point> stop_deadline() const { return stop_deadline_; }
   /// Answers the stop request with CancelAck (the subtree is gone by then) and waits,
   /// bounded, until it has been handed to zmq.
   task<void> acknowledge_stop(std::chrono::milliseconds bound);
@@ -162,7 +166,8 @@ class ActorCore {
   bool send_frame(Peer& peer, zmq::message_t envelope, transport::Priority priority);
   /// Cancel and CancelAck: always control priority, never behind data. Cancel with
   /// call id 0 stops a whole actor (or, with header.to set, one of its children).
-  void send_cancel(Peer& peer, wire::Header header, std::string_view reason);
+  void send_cancel(Peer& peer, wire::Header header, std::string_view reason,
+                   std::chrono::milliseconds grace = {});
   void send_cancel_ack(Peer& peer, std::uint64_t in_reply_to, std::uint64_t call_id);
   /// A plain Error (kind and reason), for requests that cannot be served at all.
   void send_error_reply(Peer& peer, wire::Header header, wire::ErrorKind kind,
@@ -194,6 +199,7 @@ class ActorCore {
   std::uint64_t next_call_id_ = 0;
   std::uint64_t next_msg_id_ = 0;
   std::size_t serving_count_ = 0;
+  std::string last_started_call_;  // for the loop-stall warning
   Nursery* service_ = nullptr;  // set while serve() runs
   // Outstanding connect() handshakes, by the dealer's address (Welcome arrives there).
   std::map<transport::Socket*, PendingCall*> handshakes_;
@@ -204,11 +210,13 @@ class ActorCore {
   std::map<std::string, PendingCall*> expected_stop_acks_;  // parent: uid -> CancelAck waiter
   PendingCall* spawn_waiter_ = nullptr;                     // child: waiting for Spawn
   PendingCall stop_request_{executor_};                     // signalled once asked to stop
+  std::optional<Clock::time_point> stop_deadline_;          // by when that stop must end
   std::string stop_requester_;                              // uid to send CancelAck to
   std::uint64_t stop_request_msg_ = 0;
   PendingCall* serving_drained_ = nullptr;  // completed when serving_count_ hits 0
   std::unique_ptr<RegistryClient> registry_;  // when options_.registry is set
   std::map<std::string, ActorNursery*> child_nurseries_;
+  Orphans orphans_{executor_};  // what this actor adopted as a child subreaper
 };
 
 /// "where: what" for logs, from any exception.

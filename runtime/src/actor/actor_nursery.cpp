@@ -43,7 +43,8 @@ SpawnSpec spawn_spec(const detail::ActorCore& core, const std::string& name, con
                "--tether-parent=" + core.endpoint_,
                "--tether-parent-pid=" + std::to_string(::getpid()),
                "--tether-uid=" + uid,
-               "--tether-name=" + name};
+               "--tether-name=" + name,
+               "--tether-term-grace=" + std::to_string(options.term_grace.count())};
   spec.argv.push_back("--tether-parent-uid=" + core.identity_.uid);
   if (!core.options_.registry.empty())
     spec.argv.push_back("--tether-registry=" + core.options_.registry);
@@ -132,6 +133,8 @@ task<void> ActorNursery::supervise(Child& child) {
     std::rethrow_exception(cancelled);
   }
   child.report_exit(status);
+  // Grandchildren it left behind re-parented to us (a subreaper): end them.
+  core.orphans_.sweep(child.options.term_grace);
   // Whoever still waits on it learns now, not at the next heartbeat timeout.
   core.lose_peer(child.uid, "its process " + status.describe());
   if (child.stop_requested || status.clean() || !child.options.exit_is_error) co_return;
@@ -141,13 +144,48 @@ task<void> ActorNursery::supervise(Child& child) {
                   child.link_lost ? " after its link was lost" : ""));
 }
 
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+struct LadderBudget {
+  milliseconds ask;    // Cancel -> CancelAck and exit
+  milliseconds insist; // SIGTERM -> exit
+};
+
+/// The child's graces, fitted inside the deadline of a stop this actor is itself under:
+/// ladders nest, so a parent's SIGKILL never lands before ours (DESIGN.md "Semantics" 12).
+LadderBudget ladder_budget(const detail::ActorCore& core, const SpawnOptions& options) {
+  LadderBudget budget{options.cancel_grace, options.term_grace};
+  const auto deadline = core.stop_deadline();
+  if (!deadline) return budget;
+  const auto left = std::max(milliseconds(2), std::chrono::duration_cast<milliseconds>(
+                                                  *deadline - Clock::now()));
+  const auto wanted = budget.ask + budget.insist;
+  if (left >= wanted) return budget;
+  budget.ask = std::max(milliseconds(1), left * budget.ask.count() / std::max<long>(1, wanted.count()));
+  budget.insist = std::max(milliseconds(1), left - budget.ask);
+  return budget;
+}
+
+milliseconds until(Clock::time_point deadline) {
+  return std::max(milliseconds(0),
+                  std::chrono::duration_cast<milliseconds>(deadline - Clock::now()));
+}
+
+}  // namespace
+
 task<void> ActorNursery::teardown(Child& child) {
   if (child.process->exit_status()) co_return;
   child.stop_requested = true;
   detail::ActorCore& core = *actor_.core_;
-  // 1. Ask: the child cancels its own subtree, acknowledges, and exits. Its CancelAck
-  // follows every earlier reply on the connection, so once it is here nothing the
-  // child said is lost; an exit ends the wait too.
+  const LadderBudget budget = ladder_budget(core, child.options);
+  // 1. Ask: the child cancels its own subtree within `budget.ask` (the Cancel says so),
+  // acknowledges, and exits. Its CancelAck follows every earlier reply on the
+  // connection, so once it is here nothing the child said is lost. One deadline covers
+  // the acknowledgement and the exit.
+  const auto ask_until = Clock::now() + budget.ask;
   if (detail::Peer* peer = core.find_peer(child.uid)) {
     detail::PendingCall ack(core.executor_);
     core.expect_stop_ack(child.uid, &ack);
@@ -166,27 +204,29 @@ task<void> ActorNursery::teardown(Child& child) {
         if (it != core.expected_stop_acks_.end() && it->second == ack) core.expect_stop_ack(uid, nullptr);
       }
     } retract{core, child.uid, &ack, watching};
-    core.send_cancel(*peer, {.call_id = 0}, "stopped by its parent");
-    (void)co_await move_on_after(child.options.cancel_grace, ack.wait());
+    core.send_cancel(*peer, {.call_id = 0}, "stopped by its parent", budget.ask);
+    (void)co_await move_on_after(budget.ask, ack.wait());
   }
-  auto status = co_await child.process->wait_for(child.options.cancel_grace);
+  auto status = co_await child.process->wait_for(until(ask_until));
   if (!status) {
-    // 2. Insist.
-    log::warn("actor {}: child '{}' (pid {}) ignored Cancel for {} ms; sending SIGTERM",
-              core.identity_.display(), child.name, child.process->pid(),
-              child.options.cancel_grace.count());
-    child.process->signal(SIGTERM);
-    status = co_await child.process->wait_for(child.options.term_grace);
+    // 2. Insist. The child's signal thread acts even if its loop is busy, and ends its
+    // subtree within the grace the signal carries.
+    log::warn("actor {}: child '{}' (pid {}) did not stop within {} ms of Cancel; sending SIGTERM",
+              core.identity_.display(), child.name, child.process->pid(), budget.ask.count());
+    child.process->terminate(budget.insist);
+    status = co_await child.process->wait_for(budget.insist);
   }
   if (!status) {
-    // 3. Force: SIGKILL cannot be ignored, so this wait ends.
+    // 3. Force: SIGKILL cannot be ignored, so this wait ends. What the child did not
+    // stop of its own subtree is adopted by us (a subreaper) and ended by orphans_.
     log::warn("actor {}: child '{}' (pid {}) survived SIGTERM for {} ms; sending SIGKILL",
               core.identity_.display(), child.name, child.process->pid(),
-              child.options.term_grace.count());
+              budget.insist.count());
     child.process->signal(SIGKILL);
     status = co_await child.process->wait();
   }
   child.report_exit(*status);
+  core.orphans_.sweep(budget.insist);
   core.lose_peer(child.uid, "stopped by its parent");
 }
 
@@ -252,15 +292,29 @@ std::size_t ActorNursery::running_children() const noexcept {
 
 task<void> open_actor_nursery(Actor& actor, std::function<task<void>(ActorNursery&)> body) {
   ActorNursery nursery(actor);  // outlives both nurseries below, so supervisors may use it
-  co_await open_nursery([&](Nursery& supervisors) -> task<void> {
-    // The body and its tasks run to the end, as in any nursery; a failing child
-    // cancels them through the outer nursery.
-    co_await open_nursery([&](Nursery& work) -> task<void> {
-      nursery.attach(supervisors, work);
-      co_await body(nursery);
+  std::exception_ptr failed;
+  try {
+    co_await open_nursery([&](Nursery& supervisors) -> task<void> {
+      // The body and its tasks run to the end, as in any nursery; a failing child
+      // cancels them through the outer nursery.
+      co_await open_nursery([&](Nursery& work) -> task<void> {
+        nursery.attach(supervisors, work);
+        co_await body(nursery);
+      });
+      supervisors.cancel();  // all done: stop the children still running
     });
-    supervisors.cancel();  // all done: stop the children still running
-  });
+  } catch (...) {
+    failed = std::current_exception();
+  }
+  // Grandchildren our children left behind are gone too before the scope ends.
+  if (failed) co_await allow_cleanup();
+  co_await shielded(nursery.wait_for_orphans());
+  if (failed) std::rethrow_exception(failed);
+}
+
+task<void> ActorNursery::wait_for_orphans() {
+  detail::Orphans& orphans = actor_.core_->orphans_;
+  if (orphans.adopted() > 0) co_await orphans.wait_all();
 }
 
 }  // namespace tether

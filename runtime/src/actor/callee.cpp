@@ -91,6 +91,7 @@ void ActorCore::on_start(Peer& peer, transport::InboundMessage message) {
   }
   peer.serving[call_id] = {.task = {}, .context = context, .function = function};
   ++serving_count_;
+  last_started_call_ = function;
   const std::string uid = peer.identity.uid;
   TaskHandle task =
       service().start_cancellable(serve_call(uid, call_id, entry, std::move(message), context));

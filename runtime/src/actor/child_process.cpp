@@ -7,6 +7,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <mutex>
+#include <set>
 #include <system_error>
 
 #include <fmt/core.h>
@@ -19,6 +23,38 @@
 extern char** environ;
 
 namespace tether {
+
+namespace {
+
+/// The pids ChildProcess started and has not reaped: what is not in here but is our
+/// child was adopted (see orphans.hpp).
+struct SpawnedPids {
+  std::mutex mutex;
+  std::set<pid_t> pids;
+  void add(pid_t pid) {
+    std::lock_guard lock(mutex);
+    pids.insert(pid);
+  }
+  void remove(pid_t pid) {
+    std::lock_guard lock(mutex);
+    pids.erase(pid);
+  }
+  bool contains(pid_t pid) {
+    std::lock_guard lock(mutex);
+    return pids.count(pid) > 0;
+  }
+};
+
+SpawnedPids& spawned_pids() {
+  static SpawnedPids instance;
+  return instance;
+}
+
+}  // namespace
+
+bool ChildProcess::spawned_here(pid_t pid) {
+  return spawned_pids().contains(pid);
+}
 
 struct ChildProcess::Watch {
   explicit Watch(const boost::asio::any_io_executor& ex) : pidfd(ex) {}
@@ -64,6 +100,7 @@ ChildProcess::ChildProcess(const boost::asio::any_io_executor& executor, const S
   posix_spawnattr_destroy(&attr);
   if (rc != 0)
     throw std::system_error(rc, std::generic_category(), "cannot start " + spec.executable);
+  spawned_pids().add(pid_);
 
   const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
   if (pidfd < 0) {
@@ -71,6 +108,7 @@ ChildProcess::ChildProcess(const boost::asio::any_io_executor& executor, const S
     ::kill(pid_, SIGKILL);
     int status = 0;
     ::waitpid(pid_, &status, 0);
+    spawned_pids().remove(pid_);
     throw std::system_error(err, std::generic_category(), "pidfd_open");
   }
   watch_->pidfd.assign(pidfd);
@@ -82,6 +120,7 @@ ChildProcess::~ChildProcess() {
     int status = 0;
     if (::waitpid(pid_, &status, 0) == pid_) status_ = ExitStatus::from_wait_status(status);
   }
+  if (pid_ > 0) spawned_pids().remove(pid_);
 }
 
 bool ChildProcess::try_reap() noexcept {
@@ -89,6 +128,7 @@ bool ChildProcess::try_reap() noexcept {
   int status = 0;
   if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
   status_ = ExitStatus::from_wait_status(status);
+  spawned_pids().remove(pid_);
   watch_->pidfd.close();
   return true;
 }
@@ -119,6 +159,13 @@ void ChildProcess::notify_on_exit(std::shared_ptr<bool> alive, std::function<voi
 
 void ChildProcess::signal(int sig) noexcept {
   if (!status_ && pid_ > 0) ::kill(pid_, sig);
+}
+
+void ChildProcess::terminate(std::chrono::milliseconds grace) noexcept {
+  if (status_ || pid_ <= 0) return;
+  sigval value{};
+  value.sival_int = static_cast<int>(std::min<std::int64_t>(grace.count(), INT32_MAX));
+  ::sigqueue(pid_, SIGTERM, value);
 }
 
 }  // namespace tether

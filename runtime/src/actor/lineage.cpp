@@ -59,7 +59,7 @@ task<Portal> ActorCore::boot_as_child(const std::string& parent_endpoint,
   // A lost parent stops this actor: the caller's wait_for_stop_request() returns.
   listen_for_loss(parent->peer().uid, [this](const std::string& why) {
     log::warn("actor {}: parent lost ({}); stopping", identity_.display(), why);
-    request_stop();
+    request_stop(Clock::now() + options_.stop_grace);
   });
   co_return std::move(*parent);
 }
@@ -89,11 +89,18 @@ void ActorCore::on_actor_cancel(Peer& peer, const wire::Envelope& envelope) {
   if (stop_request_.done()) return;
   stop_requester_ = peer.identity.uid;
   stop_request_msg_ = envelope.msg_id();
-  log::info("actor {}: stop requested by {}", identity_.display(), peer.identity.display());
-  request_stop();
+  const auto grace = std::chrono::milliseconds(envelope.body_as_Cancel()->grace_ms());
+  log::info("actor {}: stop requested by {}{}", identity_.display(), peer.identity.display(),
+            grace.count() > 0 ? fmt::format(" (within {} ms)", grace.count()) : std::string());
+  // Our own ladders must end a little before the requester escalates.
+  if (grace.count() > 0)
+    request_stop(Clock::now() + grace - std::min(grace / 8, std::chrono::milliseconds(100)));
+  else
+    request_stop();
 }
 
-void ActorCore::request_stop() {
+void ActorCore::request_stop(std::optional<Clock::time_point> deadline) {
+  if (deadline && (!stop_deadline_ || *deadline < *stop_deadline_)) stop_deadline_ = deadline;
   if (!stop_request_.done()) stop_request_.signal();
 }
 

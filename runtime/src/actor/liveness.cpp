@@ -41,9 +41,12 @@ task<void> ActorCore::watch_loop() {
       for (const auto& [id, call] : peer->serving)
         serving += fmt::format("{}'{}' (call {} from {})", serving.empty() ? "" : ", ",
                                call.function, id, peer->identity.display());
+    // A call that hogged the loop has usually returned by now: name the last one started.
+    if (serving.empty() && !last_started_call_.empty())
+      serving = fmt::format("'{}' (the last call it started)", last_started_call_);
     log::warn(
         "actor {}: its loop was blocked for {} ms{}{}; run CPU-bound work with tether::offload",
-        identity_.display(), late.count(), serving.empty() ? "" : " while serving ", serving);
+        identity_.display(), late.count(), serving.empty() ? "" : " by ", serving);
   }
 }
 

@@ -11,8 +11,8 @@ namespace tether {
 
 namespace {
 
-/// (pid, ppid) of every live process.
-std::vector<std::pair<pid_t, pid_t>> process_table() {
+/// (pid, ppid) of every process (zombies too, if asked).
+std::vector<std::pair<pid_t, pid_t>> process_table(bool with_zombies = false) {
   std::vector<std::pair<pid_t, pid_t>> out;
   for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
     const auto name = entry.path().filename().string();
@@ -25,7 +25,7 @@ std::vector<std::pair<pid_t, pid_t>> process_table() {
     if (close == std::string::npos) continue;
     char state = 0;
     int ppid = 0;
-    if (std::sscanf(line.c_str() + close + 1, " %c %d", &state, &ppid) == 2 && state != 'Z')
+    if (std::sscanf(line.c_str() + close + 1, " %c %d", &state, &ppid) == 2 && (with_zombies || state != 'Z'))
       out.emplace_back(std::stoi(name), ppid);
   }
   return out;
@@ -36,6 +36,13 @@ std::vector<std::pair<pid_t, pid_t>> process_table() {
 std::vector<pid_t> live_children(pid_t parent) {
   std::vector<pid_t> out;
   for (auto [pid, ppid] : process_table())
+    if (ppid == parent) out.push_back(pid);
+  return out;
+}
+
+std::vector<pid_t> children_of(pid_t parent) {
+  std::vector<pid_t> out;
+  for (auto [pid, ppid] : process_table(true))
     if (ppid == parent) out.push_back(pid);
   return out;
 }

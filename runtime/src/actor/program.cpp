@@ -11,10 +11,10 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <zmq.hpp>
 
 #include "actor_core.hpp"
+#include "signal_watch.hpp"
 #include "tether/base/log.hpp"
 #include "tether/discovery/registry_endpoint.hpp"
 #include "tether/registry/registry_service.hpp"
@@ -55,6 +55,7 @@ void report(const std::exception_ptr& error) {
 
 Program::Program(int argc, char** argv) {
   std::string pid;
+  std::string term_grace;
   bool child = false;
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
@@ -66,6 +67,7 @@ Program::Program(int argc, char** argv) {
                take(a, "--tether-uid=", child_uid_) || take(a, "--tether-name=", child_name_) ||
                take(a, "--tether-parent-pid=", pid) || take(a, "--tether-bind=", child_bind_) ||
                take(a, "--tether-parent-uid=", parent_uid_) ||
+               take(a, "--tether-term-grace=", term_grace) ||
                take(a, "--tether-registry=", registry_) || take(a, "--registry=", registry_)) {
     } else {
       args_.emplace_back(a);
@@ -73,6 +75,7 @@ Program::Program(int argc, char** argv) {
   }
   if (!child) parent_endpoint_.clear();
   if (!pid.empty()) parent_pid_ = std::stol(pid);
+  if (!term_grace.empty()) term_grace_ = std::chrono::milliseconds(std::stol(term_grace));
 }
 
 std::uint64_t Program::number_option(std::string_view name, std::uint64_t fallback) const {
@@ -95,7 +98,16 @@ int Program::run_root(std::string name, std::function<task<void>(Actor&)> main,
   if (is_child()) return run_child(std::move(options));
 
   options.name = std::move(name);
+  // Orphans of a child that dies mid-teardown re-parent to us, and we end them.
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   asio::io_context io{1};
+  // SIGINT/SIGTERM cancel main; its actor nurseries then tear the tree down. Taken off
+  // the loop, with a hard deadline (stop_grace), before any other thread exists.
+  asio::cancellation_signal stop;
+  int signalled = 0;
+  std::function<void(int)> on_signal;  // set once the actor exists
+  detail::SignalWatch signal_watch(io.get_executor(), options.stop_grace,
+                                   [&](int sig, std::chrono::milliseconds) { on_signal(sig); });
   zmq::context_t context;
   // Zero-config discovery: the first root of this user hosts the default registry.
   options.registry = resolve_registry_endpoint(options.registry.empty() ? registry_ : options.registry);
@@ -113,23 +125,21 @@ int Program::run_root(std::string name, std::function<task<void>(Actor&)> main,
               embedded->endpoint());
   detail::ActorCore& core = *actor.core_;
 
-  // SIGINT/SIGTERM cancel main; its actor nurseries then tear the tree down.
-  asio::cancellation_signal stop;
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  int signalled = 0;
-  signals.async_wait([&](boost::system::error_code ec, int sig) {
-    if (ec) return;
+  on_signal = [&](int sig) {
+    if (signalled) return;
     signalled = sig;
     log::info("actor {}: {} received; cancelling", actor.identity().display(),
               sig == SIGINT ? "SIGINT" : "SIGTERM");
     stop.emit(asio::cancellation_type::terminal);
-  });
+  };
 
   // A stop request (`tether cancel`) works like SIGTERM, and is acknowledged at the end.
   auto stop_when_asked = [&]() -> task<void> {
     co_await core.wait_for_stop_request();
-    if (!signalled) signalled = SIGTERM;
-    stop.emit(asio::cancellation_type::terminal);
+    signal_watch.arm(core.stop_deadline().value_or(
+                         detail::SignalWatch::hard_deadline(options.stop_grace)),
+                     SIGTERM);
+    on_signal(SIGTERM);
   };
   asio::co_spawn(io, stop_when_asked(), asio::detached);
   auto root_main = [&]() -> task<void> {
@@ -179,36 +189,49 @@ int Program::run_root(std::string name, std::function<task<void>(Actor&)> main,
 }
 
 int Program::run_child(ActorOptions options) {
-  // If the parent process dies, the kernel tells us at once.
+  // If the parent process dies, the kernel tells us at once (our signal thread takes it).
   ::prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (parent_pid_ != 0 && ::getppid() != parent_pid_) return 2;  // it died before prctl
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
 
   options.name = child_name_;
+  if (term_grace_.count() > 0) options.stop_grace = term_grace_;
   options.uid = child_uid_;
   options.parent_uid = parent_uid_;
   if (options.registry.empty()) options.registry = registry_;
   if (!child_bind_.empty()) options.bind_endpoint = child_bind_;
   asio::io_context io{1};
+  detail::ActorCore* core_ptr = nullptr;
+  // SIGTERM (our parent's ladder, or PR_SET_PDEATHSIG) and SIGINT: the same path as a
+  // stop request, with the grace the sender gives; past it the watch ends the subtree.
+  detail::SignalWatch signal_watch(
+      io.get_executor(), options.stop_grace, [&](int sig, std::chrono::milliseconds grace) {
+        const bool orphaned = parent_pid_ != 0 && ::getppid() != parent_pid_;
+        log::info("pid {}: {}{}; stopping within {} ms", ::getpid(),
+                  sig == SIGINT ? "SIGINT" : "SIGTERM", orphaned ? " (our parent died)" : "",
+                  grace.count());
+        if (core_ptr) core_ptr->request_stop(detail::SignalWatch::graceful_deadline(grace));
+      });
   zmq::context_t context;
   Actor actor(io.get_executor(), context, functions_, options);
   log::set_identity(actor.identity().name, actor.identity().uid);
   detail::ActorCore& core = *actor.core_;
-
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](boost::system::error_code ec, int) {
-    if (ec) return;
-    // Same path as a stop request from the parent: cancel what we serve, then exit.
-    core.request_stop();
-  });
+  core_ptr = &core;
 
   int exit_code = 0;
   // A named closure: it must outlive the coroutine that reads its captures.
   auto child_main = [&]() -> task<void> {
     (void)co_await core.boot_as_child(parent_endpoint_, options.connect_timeout);
     co_await core.wait_for_stop_request();
+    // However we were asked, the stop ends by its deadline even if this loop stalls.
+    const auto deadline = core.stop_deadline().value_or(
+        detail::SignalWatch::graceful_deadline(options.stop_grace));
+    signal_watch.arm(deadline + std::chrono::milliseconds(20), SIGTERM);
     // Our subtree lives in the calls we serve (their actor nurseries): cancel them and
     // wait, bounded, so grandchildren are reaped before we report back.
-    co_await core.cancel_serving_calls(options.cancel_ack_timeout);
+    co_await core.cancel_serving_calls(std::max(
+        std::chrono::milliseconds(1),
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - detail::Clock::now())));
     co_await core.acknowledge_stop(options.cancel_ack_timeout);
     if (core.stop_requester_.empty()) exit_code = 3;  // parent lost or signalled
   };

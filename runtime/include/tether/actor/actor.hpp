@@ -53,6 +53,11 @@ struct ActorOptions {
   std::chrono::milliseconds cancel_ack_timeout{2000};
   /// Bound on connect(): Hello sent, Welcome received.
   std::chrono::milliseconds connect_timeout{5000};
+  /// How long this actor's own stop may take once it is asked to stop without a
+  /// deadline (SIGINT/SIGTERM to a root, `tether cancel`, a lost parent). Past it,
+  /// Program kills what is left of the subtree and exits, whatever the loop is doing.
+  /// A child gets its parent's term_grace instead.
+  std::chrono::milliseconds stop_grace{5000};
   transport::SocketOptions socket;
 
   // -- discovery (DESIGN.md "Registry") ------------------------------------------------

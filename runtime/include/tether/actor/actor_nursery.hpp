@@ -90,6 +90,9 @@ class ActorNursery {
     tasks_ = &supervisors;
     work_ = &work;
   }
+  /// Waits (bounded) until the grandchildren our children left behind, which this
+  /// actor adopted as a subreaper, are gone too.
+  task<void> wait_for_orphans();
   // -- used by the actor core --------------------------------------------------------
   /// Someone asked (`tether cancel`) to stop child `uid`: stops it like stop_actor in the
   /// background and calls `done()` once it is reaped. False if it is not our child.

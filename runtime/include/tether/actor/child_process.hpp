@@ -54,9 +54,16 @@ class ChildProcess {
   /// As wait(), but gives up after `timeout` (the process keeps running).
   task<std::optional<ExitStatus>> wait_for(std::chrono::milliseconds timeout);
   void signal(int sig) noexcept;
+  /// SIGTERM by sigqueue(), its value telling the child how long it has before SIGKILL
+  /// (a tether child ends its own subtree within that; see Program).
+  void terminate(std::chrono::milliseconds grace) noexcept;
   /// Calls `callback` (on the loop) once the process has exited, unless `alive` went
   /// false first — the caller's way to retract it before its captures die.
   void notify_on_exit(std::shared_ptr<bool> alive, std::function<void()> callback);
+
+  /// True while `pid` is a process some ChildProcess of this process started and has
+  /// not reaped yet (any thread may ask).
+  static bool spawned_here(pid_t pid);
 
   struct Watch;
 

@@ -11,6 +11,9 @@ namespace tether {
 /// Live (non-zombie) processes whose parent is `parent`.
 std::vector<pid_t> live_children(pid_t parent);
 
+/// Every process whose parent is `parent`, zombies included.
+std::vector<pid_t> children_of(pid_t parent);
+
 /// Every live (non-zombie) process below `root`, at any depth.
 std::vector<pid_t> live_descendants(pid_t root);
 

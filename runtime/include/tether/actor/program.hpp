@@ -9,6 +9,12 @@
 //   }
 //
 // SIGINT/SIGTERM to the root cancels `main`, which tears the whole tree down.
+// Stopping needs no cooperation from a busy loop (DESIGN.md "Semantics" 12): signals are
+// taken by a thread of their own, and a stop that overruns its grace (the root's
+// ActorOptions::stop_grace; for a child, the term_grace its parent gives it) SIGKILLs
+// what is left of the subtree and exits with 128 + the signal. Every actor is a child
+// subreaper: the orphans of a child that died mid-teardown re-parent to it and are
+// ended there (see ActorNursery).
 // Discovery: the root uses `--registry ENDPOINT`, else $TETHER_REGISTRY, else the
 // per-user default registry — which the first root to start embeds in its own process
 // (see discovery/registry_endpoint.hpp); "none" turns it off. Children use their root's.
@@ -16,6 +22,7 @@
 // asks, when its parent is lost, or on SIGTERM/SIGINT; PR_SET_PDEATHSIG delivers
 // SIGTERM if the parent process dies.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -66,6 +73,7 @@ class Program {
   std::string parent_uid_;
   std::string registry_;  // --registry ENDPOINT (root) or --tether-registry= (child)
   long parent_pid_ = 0;
+  std::chrono::milliseconds term_grace_{0};  // --tether-term-grace=: what our parent gives
 };
 
 }  // namespace tether
