@@ -11,6 +11,7 @@
 #include "no_leftovers.hpp"
 #include "envelopes.hpp"
 #include "roles.hpp"
+#include "registry_process.hpp"
 #include "run_command.hpp"
 #include "sleep.hpp"
 #include "temp_dir.hpp"
@@ -31,21 +32,6 @@ namespace {
 
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
-
-/// `tether registry` as a child process.
-class RegistryProcess {
- public:
-  explicit RegistryProcess(const std::string& endpoint)
-      : process_({TETHER_CLI, "registry", "--bind", endpoint, "--heartbeat-ms", "100"}) {
-    const std::string line = process_.read_line(10s);
-    if (line.find("serving on") == std::string::npos)
-      throw std::runtime_error("tether registry printed '" + line + "'");
-  }
-  ChildProcess& process() { return process_; }
-
- private:
-  ChildProcess process_;
-};
 
 class Registry : public ::testing::Test {
  public:

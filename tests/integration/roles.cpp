@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <thread>
@@ -13,6 +14,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <zmq.hpp>
 
@@ -249,6 +251,40 @@ int run_test_child(int argc, char** argv) {
     });
     co_return SumT{};
   });
+  // -- links (links_test.cpp): a middle actor holding two leaves ----------------------
+  program.expose<SleepArgs>("spin", [](Call&, const SleepArgs& s) -> task<SumT> {
+    // CPU-bound on the loop thread, the way a first long function is written: no
+    // heartbeat, Cancel or signal is handled by this loop until it returns.
+    std::printf("SPINNING %d\n", ::getpid());
+    std::fflush(stdout);
+    const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(s.ms());
+    std::uint64_t turns = 0;
+    while (std::chrono::steady_clock::now() < end) ++turns;
+    SumT out;
+    out.value = static_cast<std::int64_t>(s.ms());
+    co_return out;
+  });
+  program.expose<SleepArgs>("nap", [](Call&, const SleepArgs& s) -> task<SumT> {
+    std::printf("NAPPING %d\n", ::getpid());
+    std::fflush(stdout);
+    co_await sleep_for(std::chrono::milliseconds(s.ms()));
+    co_return SumT{};
+  });
+  program.expose<Count>("hold_leaves", [](Call& call, const Count& mode) -> task<SumT> {
+    const bool busy = mode.value() == 1;  // read now: `mode` lives in the request
+    co_await open_actor_nursery(call.actor(), [&](ActorNursery& an) -> task<void> {
+      for (int i = 1; i <= 2; ++i) {
+        Portal leaf =
+            co_await an.start_actor("links-leaf-" + std::to_string(i), test_spawn_options());
+        an.start_soon([](Portal leaf, bool busy) -> task<void> {
+          SleepArgsT args;
+          args.ms = 600'000;
+          (void)co_await leaf.call<SumT>(busy ? "spin" : "nap", args);
+        }(leaf, busy));
+      }
+    });
+    co_return SumT{};
+  });
   program.expose<AddArgs>("endpoint", [](Call& call, const AddArgs&) -> task<TextT> {
     TextT t;
     t.text = call.actor().endpoint();
@@ -301,6 +337,32 @@ int run_tree_root(int argc, char** argv) {
       test_actor_options(""));
 }
 
+/// A root actor for the link tests: root -> links-middle -> two leaves that spin on
+/// their loop thread (--leaves=busy) or sleep (--leaves=idle). SIGUSR1 makes the root's
+/// own nursery fail.
+int run_links_root(int argc, char** argv) {
+  Program program(argc, argv);
+  const bool busy = argument(argc, argv, "--leaves=") != "idle";
+  ActorOptions options = test_actor_options("");
+  options.stop_grace = 3s;
+  return program.run_root(
+      "links-root",
+      [busy](Actor& self) -> task<void> {
+        asio::signal_set fail_on(co_await asio::this_coro::executor, SIGUSR1);
+        co_await open_actor_nursery(self, [&](ActorNursery& an) -> task<void> {
+          Portal middle = co_await an.start_actor("links-middle", test_spawn_options());
+          an.start_soon([](asio::signal_set& fail_on) -> task<void> {
+            co_await fail_on.async_wait(asio::use_awaitable);
+            throw std::runtime_error("the root failed on purpose");
+          }(fail_on));
+          CountT mode;
+          mode.value = busy ? 1 : 0;
+          (void)co_await middle.call<SumT>("hold_leaves", mode);
+        });
+      },
+      options);
+}
+
 /// An actor that registers with --registry=ENDPOINT and serves until SIGTERM (then
 /// deregisters and exits 0) or SIGKILL (then its lease must expire).
 int run_registered(int argc, char** argv, const std::string& name) {
@@ -329,6 +391,7 @@ int run_role_if_requested(int argc, char** argv) {
   const std::string role = argument(argc, argv, "--tether-role=");
   if (role.empty()) return -1;
   if (role == "tree-root") return run_tree_root(argc, argv);
+  if (role == "links-root") return run_links_root(argc, argv);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // the test runner died: so do we
   const std::string name = argument(argc, argv, "--name=");
   if (role == "registered") return run_registered(argc, argv, name);

@@ -16,8 +16,9 @@ namespace tether::test {
 
 class ChildProcess {
  public:
-  /// Starts `argv` (argv[0] is the executable path) with posix_spawn.
-  explicit ChildProcess(const std::vector<std::string>& argv);
+  /// Starts `argv` (argv[0] is the executable path) with posix_spawn; with
+  /// `own_process_group`, as the leader of a new process group (a terminal's job).
+  explicit ChildProcess(const std::vector<std::string>& argv, bool own_process_group = false);
   ~ChildProcess();
   ChildProcess(ChildProcess&& other) noexcept;
   ChildProcess(const ChildProcess&) = delete;

@@ -144,6 +144,12 @@ class ActorCore {
   /// Answers the stop request with CancelAck (the subtree is gone by then) and waits,
   /// bounded, until it has been handed to zmq.
   task<void> acknowledge_stop(std::chrono::milliseconds bound);
+  /// CancelAck for a stop request (ours, or of one of our children).
+  void send_stop_ack(Peer& peer, std::uint64_t in_reply_to);
+  /// Before this process exits: waits (at most kAckLinger) until every requester that
+  /// got a stop's CancelAck has hung up, so the answer is not lost with the process.
+  task<void> await_stop_acks_delivered();
+  static constexpr std::chrono::milliseconds kAckLinger{200};
   /// Cancels every call being served and waits (bounded) until all have finished.
   task<void> cancel_serving_calls(std::chrono::milliseconds bound);
 
@@ -212,6 +218,7 @@ class ActorCore {
   PendingCall stop_request_{executor_};                     // signalled once asked to stop
   std::optional<Clock::time_point> stop_deadline_;          // by when that stop must end
   std::string stop_requester_;                              // uid to send CancelAck to
+  std::vector<std::string> stop_acks_sent_;                 // requesters answered
   std::uint64_t stop_request_msg_ = 0;
   PendingCall* serving_drained_ = nullptr;  // completed when serving_count_ hits 0
   std::unique_ptr<RegistryClient> registry_;  // when options_.registry is set

@@ -40,7 +40,7 @@ void ActorCore::on_child_stop_request(Peer& peer, const wire::Envelope& envelope
   const std::string requester = peer.identity.uid;
   const std::uint64_t request_id = envelope.msg_id();
   auto acknowledge = [this, requester, request_id] {
-    if (Peer* p = find_peer(requester)) send_cancel_ack(*p, request_id, 0);
+    if (Peer* p = find_peer(requester)) send_stop_ack(*p, request_id);
   };
   auto owner = child_nurseries_.find(child_uid);
   if (owner != child_nurseries_.end() && owner->second->stop_on_request(child_uid, acknowledge))

@@ -1,5 +1,7 @@
 // Parent and child: the boot handshake (Hello, Welcome, Spawn, SpawnAck) and the
 // actor-wide stop (Cancel with call id 0, answered with CancelAck once the subtree is gone).
+#include <algorithm>
+
 #include <fmt/core.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -106,9 +108,35 @@ void ActorCore::request_stop(std::optional<Clock::time_point> deadline) {
 
 task<void> ActorCore::acknowledge_stop(std::chrono::milliseconds bound) {
   Peer* requester = stop_requester_.empty() ? nullptr : find_peer(stop_requester_);
-  if (!requester) co_return;
-  send_cancel_ack(*requester, stop_request_msg_, 0);
+  if (!requester) {
+    if (!stop_requester_.empty())
+      log::warn("actor {}: cannot confirm the stop: {} is gone", identity_.display(),
+                stop_requester_);
+    co_return;
+  }
+  send_stop_ack(*requester, stop_request_msg_);
   (void)co_await requester->socket->flush(bound);
+}
+
+void ActorCore::send_stop_ack(Peer& peer, std::uint64_t in_reply_to) {
+  log::debug("actor {}: confirming the stop to {}", identity_.display(), peer.identity.display());
+  send_cancel_ack(peer, in_reply_to, 0);
+  stop_acks_sent_.push_back(peer.identity.uid);
+}
+
+task<void> ActorCore::await_stop_acks_delivered() {
+  // zmq gives no delivery receipt, and a process that exits right after handing it a
+  // message may take the message with it. A requester that got its answer hangs up:
+  // that is the receipt (bounded, so a requester that stays connected costs kAckLinger).
+  const auto deadline = Clock::now() + kAckLinger;
+  asio::steady_timer pause(executor_);
+  while (Clock::now() < deadline &&
+         std::any_of(stop_acks_sent_.begin(), stop_acks_sent_.end(),
+                     [this](const std::string& uid) { return find_peer(uid) != nullptr; })) {
+    pause.expires_after(std::chrono::milliseconds(2));
+    co_await pause.async_wait(asio::use_awaitable);
+  }
+  stop_acks_sent_.clear();
 }
 
 task<void> ActorCore::cancel_serving_calls(std::chrono::milliseconds bound) {

@@ -60,7 +60,8 @@ void ActorCore::on_route_gone(std::string_view routing_id) {
 void ActorCore::on_connection_closed(const transport::Socket* dealer) {
   auto owner = dealer_owner_.find(dealer);
   if (owner == dealer_owner_.end()) return;
-  on_link_closed(owner->second);
+  const std::string uid = owner->second;  // a copy: losing the peer erases that entry
+  on_link_closed(uid);
 }
 
 void ActorCore::on_link_closed(const std::string& uid) {
@@ -82,11 +83,15 @@ void ActorCore::on_link_closed(const std::string& uid) {
   }(*this, uid, pid));
 }
 
-void ActorCore::lose_peer(const std::string& uid, const std::string& why) {
+void ActorCore::lose_peer(const std::string& uid_ref, const std::string& why_ref) {
+  // Copies: callers may pass strings that losing the peer destroys.
+  const std::string uid = uid_ref;
+  const std::string why = why_ref;
   auto it = peers_.find(uid);
   if (it == peers_.end()) return;
   std::unique_ptr<Peer> peer = std::move(it->second);
   peers_.erase(it);
+  log::debug("actor {}: peer {} lost ({})", identity_.display(), peer->identity.display(), why);
   if (!peer->pending.empty() || !peer->serving.empty())
     log::warn("actor {}: peer {} lost ({}): failing {} pending calls, cancelling {} it made",
               identity_.display(), peer->identity.display(), why, peer->pending.size(),

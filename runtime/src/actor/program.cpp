@@ -6,8 +6,6 @@
 #include <csignal>
 #include <cstdio>
 
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -103,7 +101,8 @@ int Program::run_root(std::string name, std::function<task<void>(Actor&)> main,
   asio::io_context io{1};
   // SIGINT/SIGTERM cancel main; its actor nurseries then tear the tree down. Taken off
   // the loop, with a hard deadline (stop_grace), before any other thread exists.
-  asio::cancellation_signal stop;
+  CancelScope main_scope;  // cancelling main (only main: the actor still serves, so the
+                           // tree is torn down and a stop request is acknowledged)
   int signalled = 0;
   std::function<void(int)> on_signal;  // set once the actor exists
   detail::SignalWatch signal_watch(io.get_executor(), options.stop_grace,
@@ -130,7 +129,7 @@ int Program::run_root(std::string name, std::function<task<void>(Actor&)> main,
     signalled = sig;
     log::info("actor {}: {} received; cancelling", actor.identity().display(),
               sig == SIGINT ? "SIGINT" : "SIGTERM");
-    stop.emit(asio::cancellation_type::terminal);
+    main_scope.cancel();
   };
 
   // A stop request (`tether cancel`) works like SIGTERM, and is acknowledged at the end.
@@ -145,7 +144,7 @@ int Program::run_root(std::string name, std::function<task<void>(Actor&)> main,
   auto root_main = [&]() -> task<void> {
     std::exception_ptr ended;
     try {
-      co_await main(actor);
+      (void)co_await main_scope.run(main(actor));
     } catch (...) {
       ended = std::current_exception();
     }
@@ -153,6 +152,8 @@ int Program::run_root(std::string name, std::function<task<void>(Actor&)> main,
       co_await allow_cleanup();
       co_await shielded(core.acknowledge_stop(options.cancel_ack_timeout));
     }
+    co_await allow_cleanup();
+    co_await shielded(core.await_stop_acks_delivered());
     if (ended) std::rethrow_exception(ended);
   };
 
@@ -173,12 +174,10 @@ int Program::run_root(std::string name, std::function<task<void>(Actor&)> main,
   };
 
   std::exception_ptr failure;
-  asio::co_spawn(
-      io, root_task(),
-      asio::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr e) {
-        failure = e;
-        io.stop();  // the socket pumps would keep the loop alive until the Actor closes them
-      }));
+  asio::co_spawn(io, root_task(), [&](std::exception_ptr e) {
+    failure = e;
+    io.stop();  // the socket pumps would keep the loop alive until the Actor closes them
+  });
   io.run();
   if (signalled) return 128 + signalled;
   if (failure) {

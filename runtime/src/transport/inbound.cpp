@@ -112,8 +112,8 @@ void Socket::Impl::deliver_held() {
 }
 
 void Socket::Impl::on_consumed() {
-  // Reading paused on a full inbox; the consumer just made room.
-  if (held_) wake();
+  // Reading paused on a full inbox, or a loss waits for the inbox to empty.
+  if (held_ || !gone_.empty()) wake();
 }
 
 }  // namespace tether::transport

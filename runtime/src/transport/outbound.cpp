@@ -69,7 +69,7 @@ std::size_t Socket::Impl::write_batch(std::size_t budget) {
     // its own liveness checks), so not a warning; counted in stats().unroutable.
     log::debug("transport: message to peer '{}' dropped: not connected", peer);
     forget_route(peer);
-    if (on_unroutable_) on_unroutable_(peer);
+    report_gone(peer);
   };
 
   // 1. Parked peers, once per wake-up: a retry on every turn would spin, since a

@@ -30,6 +30,7 @@ asio::awaitable<void> Socket::Impl::pump() {
     if (!held_) budget -= read_batch(budget);
     const bool drained_by_read = mailbox_drained_ && !held_;
     if (closed_) break;  // a consumer resumed inline may have closed us
+    if (drained_by_read) deliver_gone();
 
     if (budget == 0) {
       // Fairness: a burst must not starve timers or the other sockets on this loop.

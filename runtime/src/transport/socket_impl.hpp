@@ -52,6 +52,11 @@ class Socket::Impl : public std::enable_shared_from_this<Socket::Impl> {
   /// ROUTER: an unroutable peer needs no more probes.
   void forget_route(std::string_view peer);
   void send_probes();
+  /// A peer (ROUTER: its routing id; DEALER: empty) is gone; reported by deliver_gone.
+  void report_gone(std::string_view peer);
+  /// Called by the pump after reading: reports the losses once nothing precedes them.
+  void deliver_gone();
+  std::vector<std::string> gone_;
 
   // -- state -----------------------------------------------------------------------
   boost::asio::any_io_executor executor_;

@@ -9,6 +9,8 @@
 // connection that reused the fd) just arrives: a Heartbeat, which every peer ignores.
 #include <zmq.h>
 
+#include <boost/asio/post.hpp>
+
 #include "socket_impl.hpp"
 
 namespace tether::transport {
@@ -24,7 +26,7 @@ void Socket::Impl::on_connection_event(ConnectionWatch::Event event, int fd) {
       handshaken_ = true;
     } else if (handshaken_) {
       handshaken_ = false;
-      if (on_disconnected_) on_disconnected_();
+      report_gone({});
     }
     return;
   }
@@ -36,6 +38,31 @@ void Socket::Impl::on_connection_event(ConnectionWatch::Event event, int fd) {
       any = true;
     }
   if (any && !probe_armed_) send_probes();
+}
+
+void Socket::Impl::report_gone(std::string_view peer) {
+  if (!on_unroutable_ && !on_disconnected_) return;
+  gone_.emplace_back(peer);
+  wake();  // the pump reports it once what came before it is delivered
+}
+
+void Socket::Impl::deliver_gone() {
+  // Like Erlang's nodedown, a loss is reported after every message that came through
+  // the connection: zmq holds none (the last read hit EAGAIN; a ROUTER pipe goes only
+  // after its last message was read), the inbox is empty, and this runs behind the
+  // completions of the receives that took them.
+  if (gone_.empty() || held_ || inbox_.ready()) return;
+  boost::asio::post(executor_, [self = shared_from_this(), gone = std::move(gone_)] {
+    for (const auto& peer : gone) {
+      if (self->closed_) return;
+      if (self->is_router()) {
+        if (self->on_unroutable_) self->on_unroutable_(peer);
+      } else if (self->on_disconnected_) {
+        self->on_disconnected_();
+      }
+    }
+  });
+  gone_.clear();
 }
 
 void Socket::Impl::note_route(std::string_view peer, int fd) {
