@@ -15,29 +15,21 @@
 #include <vector>
 
 #include "prime_messages_generated.h"
+#include "primes.hpp"
 #include "tether/actor/program.hpp"
+#include "tether/concurrency/offload.hpp"
 #include "tether/pool/pool.hpp"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-bool is_prime(std::uint64_t n) {
-  if (n < 2) return false;
-  for (std::uint64_t d = 2; d * d <= n; ++d)
-    if (n % d == 0) return false;
-  return true;
-}
-
-std::uint64_t primes_in(std::uint64_t begin, std::uint64_t end) {
-  std::uint64_t count = 0;
-  for (std::uint64_t n = begin; n < end; ++n) count += is_prime(n) ? 1 : 0;
-  return count;
-}
-
+/// A worker's task, run off its loop (tether::offload) so the worker stays responsive.
 tether::task<primes::CountT> count_primes(tether::Call&, const primes::Range& range) {
+  const std::uint64_t begin = range.begin(), end = range.end();  // `range` is not ours to keep
   primes::CountT count;
-  count.value = primes_in(range.begin(), range.end());
+  count.value = co_await tether::offload(
+      [begin, end](std::stop_token stop) { return primes::count_in(begin, end, stop); });
   co_return count;
 }
 
@@ -51,7 +43,7 @@ int main(int argc, char** argv) {
   tether::Program program(argc, argv);
   program.expose<primes::Range>("count_primes", count_primes);
 
-  const std::uint64_t limit = program.number_option("--limit", 6'000'000);
+  const std::uint64_t limit = program.number_option("--limit", 2'000'000'000);
   const std::uint64_t chunks = program.number_option("--chunks", 64);
   const std::uint64_t workers = program.number_option("--workers", 0);
   return program.run_root("parallel-map", [&](tether::Actor& self) -> tether::task<void> {
@@ -67,7 +59,7 @@ int main(int argc, char** argv) {
     // One process: the baseline.
     auto start = Clock::now();
     std::uint64_t alone = 0;
-    for (const auto& r : slices) alone += primes_in(r.begin, r.end);
+    for (const auto& r : slices) alone += primes::count_in(r.begin, r.end);
     const double one_process = seconds_since(start);
     std::printf("one process:        %llu primes below %llu in %.3f s\n",
                 static_cast<unsigned long long>(alone), static_cast<unsigned long long>(limit),

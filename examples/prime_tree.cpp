@@ -17,8 +17,10 @@
 #include <vector>
 
 #include "prime_messages_generated.h"
+#include "primes.hpp"
 #include "tether/actor/actor_nursery.hpp"
 #include "tether/actor/program.hpp"
+#include "tether/concurrency/offload.hpp"
 
 namespace {
 
@@ -27,19 +29,15 @@ void say(const tether::Actor& self, const std::string& what) {
   std::fflush(stdout);
 }
 
-bool is_prime(std::uint64_t n) {
-  if (n < 2) return false;
-  for (std::uint64_t d = 2; d * d <= n; ++d)
-    if (n % d == 0) return false;
-  return true;
-}
-
-/// A counter's job: count the primes in [begin, end).
+/// A counter's job: count the primes in [begin, end). The counting is CPU-bound, so it
+/// runs off the actor's loop (tether::offload): the loop stays free for heartbeats,
+/// Cancel and other calls, and cancelling this call stops the sieve through its token.
 tether::task<primes::CountT> count_primes(tether::Call& call, const primes::Range& range) {
-  say(call.actor(), "counting primes in [" + std::to_string(range.begin()) + ", " +
-                        std::to_string(range.end()) + ")");
+  const std::uint64_t begin = range.begin(), end = range.end();  // `range` is not ours to keep
+  say(call.actor(), "counting primes in [" + std::to_string(begin) + ", " + std::to_string(end) + ")");
   primes::CountT count;
-  for (std::uint64_t n = range.begin(); n < range.end(); ++n) count.value += is_prime(n) ? 1 : 0;
+  count.value = co_await tether::offload(
+      [begin, end](std::stop_token stop) { return primes::count_in(begin, end, stop); });
   say(call.actor(), "found " + std::to_string(count.value));
   co_return count;
 }
@@ -80,7 +78,7 @@ int main(int argc, char** argv) {
   program.expose<primes::Range>("count_primes", count_primes);
   program.expose<primes::Range>("coordinate", coordinate);
 
-  const std::uint64_t limit = program.number_option("--limit", 2'000'000);
+  const std::uint64_t limit = program.number_option("--limit", 1'000'000'000);
   const std::uint64_t workers = program.number_option("--workers", 2);
   return program.run_root("root", [&](tether::Actor& self) -> tether::task<void> {
     const auto started = std::chrono::steady_clock::now();

@@ -1,19 +1,22 @@
 #pragma once
 // ActorNursery: a scope that owns child actor *processes* (tractor's actor nursery).
 //
-// Contract (DESIGN.md "Semantics" 1-5):
+// Contract (DESIGN.md "Semantics" 1-5, 12):
 // - open_actor_nursery(actor, body) returns only after every child it started has
-//   exited and been reaped.
+//   exited and been reaped — and every grandchild a dead child left behind, which this
+//   actor adopted as a child subreaper, too.
 // - When the body and the tasks it started with start_soon have finished, children
-//   still running (start_actor) are stopped through
-//   the teardown ladder: Cancel -> wait cancel_grace for CancelAck and exit -> SIGTERM -> wait
-//   term_grace -> SIGKILL -> reap. Each step is bounded.
+//   still running (start_actor) are stopped through the teardown ladder: Cancel (which
+//   tells the child its grace) -> cancel_grace for CancelAck and exit together ->
+//   SIGTERM (carrying term_grace) -> term_grace -> SIGKILL -> reap. Each step is
+//   bounded. Ladders nest: when this actor is itself being stopped with a deadline,
+//   both graces are shrunk to fit inside it.
 // - A child that fails — its process dies, or an error reaches the body — cancels the
 //   body and every sibling; the nursery then throws an ErrorGroup with every error
 //   (ActorExited carries the exit code or signal; RemoteError the origin and path).
 // - A child that exits or hangs during boot fails start_actor with BootFailed.
-// - Children die with their parent: PR_SET_PDEATHSIG and the heartbeat link make a
-//   child whose parent vanished stop its own subtree and exit.
+// - Children die with their parent: PR_SET_PDEATHSIG and the link make a child whose
+//   parent vanished stop its own subtree and exit within its term_grace, busy or not.
 // Lifetime: the ActorNursery and the Portals it returns live inside the body.
 
 #include <chrono>
