@@ -11,3 +11,5 @@ for bench in transport_bench call_bench spawn_bench registry_bench stream_bench 
   echo "== $bench"
   build/release/bench/$bench "$@"
 done
+echo "== links_bench"
+bench/links_bench.sh build/release/examples/prime_tree
