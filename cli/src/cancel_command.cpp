@@ -1,4 +1,7 @@
 #include <cstdio>
+#include <stdexcept>
+
+#include <fmt/core.h>
 
 #include <zmq.hpp>
 
@@ -13,17 +16,26 @@ int run_cancel(const CancelCommand& command) {
   return run_with_registry(
       command.registry, command.timeout, "tether cancel",
       [&](RegistryClient& client, zmq::context_t& context) -> task<void> {
-        auto named = co_await client.lookup(command.name);
+        // The operator's view spans namespaces; --namespace and --uid narrow it.
+        auto named = co_await client.lookup(command.name, NameScope::everywhere());
         std::erase_if(named, [&](const ActorRecord& r) {
-          return !command.uid.empty() && r.uid != command.uid;
+          return (!command.uid.empty() && r.uid != command.uid) ||
+                 (!command.name_space.empty() && r.name_space != command.name_space);
         });
         if (named.empty())
           throw ActorNotFound("no actor named '" + command.name + "'" +
                               (command.uid.empty() ? "" : " with uid " + command.uid) +
+                              (command.name_space.empty() ? ""
+                                                          : " in namespace " + command.name_space) +
                               " is registered");
-        if (named.size() > 1)
-          std::fprintf(stderr, "tether cancel: %zu actors are named '%s'; stopping the newest (%s)\n",
-                       named.size(), command.name.c_str(), named.front().uid.c_str());
+        if (named.size() > 1) {
+          // Which one is meant cannot be told: stopping a guess could end another program.
+          std::string which;
+          for (const auto& r : named) which += "\n  " + r.uid + " in namespace " + r.name_space;
+          throw std::invalid_argument(fmt::format(
+              "{} actors are named '{}'; pass --uid or --namespace to say which:{}", named.size(),
+              command.name, which));
+        }
         const ActorRecord target = named.front();
 
         // Its parent stops it through its teardown ladder; a root is asked directly.

@@ -32,19 +32,37 @@ std::string uptime(std::uint64_t started, std::uint64_t now) {
   return fmt::format("{:.1f}h", seconds / 3600);
 }
 
+/// What peers registered, safe to print: a control character cannot start a forged row.
+std::string printable(std::string_view s) {
+  std::string out;
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    out += u < 0x20 || u == 0x7f ? fmt::format("\\x{:02x}", u) : std::string(1, c);
+  }
+  return out;
+}
+
+/// A tree's own namespace is named after its root: shown as "(tree)".
+std::string namespace_cell(const ActorRecord& actor, const std::string& root_uid) {
+  if (actor.name_space.empty()) return "-";
+  return actor.name_space == root_uid ? "(tree)" : printable(actor.name_space);
+}
+
 void print_subtree(std::string& out,
                    const std::map<std::string, std::vector<const ActorRecord*>>& children,
                    const ActorRecord& actor, const std::string& prefix, bool root, bool last,
-                   std::uint64_t now) {
+                   const std::string& root_uid, std::uint64_t now) {
   const std::string branch = root ? "" : (last ? "└─ " : "├─ ");
-  out += fmt::format("{:<32} {:<16} {:<16} {:>7} {:>8}\n", prefix + branch + actor.name,
-                     actor.uid, actor.host, actor.pid, uptime(actor.started_unix_ms, now));
+  out += fmt::format("{:<32} {:<16} {:<16} {:>7} {:>8}  {}\n",
+                     prefix + branch + printable(actor.name), printable(actor.uid),
+                     printable(actor.host), actor.pid, uptime(actor.started_unix_ms, now),
+                     namespace_cell(actor, root_uid));
   auto it = children.find(actor.uid);
   if (it == children.end()) return;
   const std::string next_prefix = root ? "" : prefix + (last ? "   " : "│  ");
   for (std::size_t i = 0; i < it->second.size(); ++i)
     print_subtree(out, children, *it->second[i], next_prefix, false, i + 1 == it->second.size(),
-                  now);
+                  root_uid, now);
 }
 
 std::string json_string(std::string_view s) {
@@ -75,12 +93,12 @@ std::string json_strings(const std::vector<std::string>& items) {
 
 std::string format_tree(const std::vector<ActorRecord>& actors, std::uint64_t now_unix_ms) {
   if (actors.empty()) return "no actors registered\n";
-  std::string out = fmt::format("{:<32} {:<16} {:<16} {:>7} {:>8}\n", "NAME", "UID", "HOST",
-                                "PID", "UPTIME");
+  std::string out = fmt::format("{:<32} {:<16} {:<16} {:>7} {:>8}  {}\n", "NAME", "UID", "HOST",
+                                "PID", "UPTIME", "NAMESPACE");
   const auto children = children_by_parent(actors);
   if (auto roots = children.find(""); roots != children.end())
     for (const auto* root : roots->second)
-      print_subtree(out, children, *root, "", true, true, now_unix_ms);
+      print_subtree(out, children, *root, "", true, true, root->uid, now_unix_ms);
   return out;
 }
 
@@ -95,11 +113,13 @@ std::string format_json(const std::vector<ActorRecord>& actors, const std::strin
       for (const auto* c : it->second) kids.push_back(c->uid);
     out += fmt::format(
         "{}{{\"name\":{},\"uid\":{},\"incarnation\":{},\"parent\":{},\"host\":{},\"pid\":{},"
-        "\"endpoints\":{},\"tags\":{},\"started_unix_ms\":{},\"uptime_ms\":{},\"children\":{}}}",
+        "\"endpoints\":{},\"tags\":{},\"started_unix_ms\":{},\"uptime_ms\":{},\"children\":{},"
+        "\"namespace\":{}}}",
         i ? "," : "", json_string(a.name), json_string(a.uid), a.incarnation,
         json_string(a.parent_uid), json_string(a.host), a.pid, json_strings(a.endpoints),
         json_strings(a.tags), a.started_unix_ms,
-        now_unix_ms > a.started_unix_ms ? now_unix_ms - a.started_unix_ms : 0, json_strings(kids));
+        now_unix_ms > a.started_unix_ms ? now_unix_ms - a.started_unix_ms : 0, json_strings(kids),
+        json_string(a.name_space));
   }
   return out + "]}\n";
 }

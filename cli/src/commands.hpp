@@ -24,6 +24,7 @@ struct CancelCommand {
   std::string registry;
   std::string name;
   std::string uid;  // optional: which of several actors with that name
+  std::string name_space;  // optional: only actors registered in this namespace
   std::chrono::milliseconds timeout{15000};
 };
 int run_cancel(const CancelCommand& command);

@@ -33,6 +33,8 @@ int main(int argc, char** argv) {
       app.add_subcommand("cancel", "ask an actor's parent to stop it (Cancel, SIGTERM, SIGKILL)");
   cancel_cmd->add_option("name", cancel.name, "the actor's registered name")->required();
   cancel_cmd->add_option("--uid", cancel.uid, "which actor, when several share the name");
+  cancel_cmd->add_option("--namespace", cancel.name_space,
+                         "only an actor in this namespace (as `tether ps` shows it)");
   cancel_cmd->add_option("--registry", cancel.registry, "registry endpoint");
   cancel_cmd->add_option("--timeout-ms", cancel_timeout_ms, "bound on each step (reach the registry, connect, stop)")
       ->check(CLI::Range(1, 600'000));

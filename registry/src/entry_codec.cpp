@@ -28,8 +28,9 @@ flatbuffers::Offset<wire::RegistryEntry> encode_entry(flatbuffers::FlatBufferBui
   auto host = b.CreateString(entry.host);
   auto parent = wire::Encoder::actor_id(b, {entry.parent_uid, {}, 0});
   auto tags = b.CreateVectorOfStrings(entry.tags);
+  auto name_space = b.CreateString(entry.name_space);
   return wire::CreateRegistryEntry(b, name, actor, endpoints, host, entry.pid, parent, tags,
-                                   entry.started_unix_ms);
+                                   entry.started_unix_ms, name_space);
 }
 
 flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<wire::RegistryEntry>>> encode_entries(
@@ -53,6 +54,7 @@ Entry decode_entry(const wire::RegistryEntry& entry) {
   if (const auto* parent = entry.parent()) out.parent_uid = text(parent->uid());
   out.tags = texts(entry.tags());
   out.started_unix_ms = entry.started_unix_ms();
+  out.name_space = text(entry.name_space());
   return out;
 }
 

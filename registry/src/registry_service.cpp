@@ -44,7 +44,10 @@ class RegistryService::Impl {
  public:
   Impl(const asio::any_io_executor& executor, zmq::context_t& context,
        RegistryServiceOptions options)
-      : executor_(executor), options_(std::move(options)), uid_(random_uid()) {
+      : executor_(executor),
+        options_(std::move(options)),
+        uid_(random_uid()),
+        state_(options_.limits) {
     if (options_.bind_endpoint.empty())
       throw std::invalid_argument("the registry needs an endpoint to bind (--bind)");
     transport::SocketConfig config;
@@ -276,14 +279,16 @@ class RegistryService::Impl {
             ? options_.default_lease
             : std::clamp(milliseconds(request->lease_ms()), options_.min_lease, options_.max_lease);
     const std::string uid = entry.uid;
-    auto result = state_.register_entry(std::move(entry), routing_id, lease, now);
+    const std::string name = entry.name;
+    auto result =
+        state_.register_entry(std::move(entry), routing_id, lease, now,
+                              request->namespace_token() ? request->namespace_token()->str()
+                                                         : std::string());
     if (const auto* error = std::get_if<RegisterError>(&result)) {
-      const char* why = *error == RegisterError::empty_name ? "the entry has no name"
-                        : *error == RegisterError::empty_uid
-                            ? "the entry has no actor uid"
-                            : "a newer incarnation of this actor is registered";
+      log::warn("registry {}: refused '{}' ({}) from {}: {}", uid_, name,
+                uid, routing_id, describe(*error));
       return send_error(routing_id, env.msg_id(), wire::ErrorKind::Malformed,
-                        fmt::format("registration of '{}' refused: {}", uid, why));
+                        fmt::format("registration of '{}' refused: {}", uid, describe(*error)));
     }
     const auto seq = std::get<std::uint64_t>(result);
     send(routing_id, {.in_reply_to = env.msg_id()}, [&](flatbuffers::FlatBufferBuilder& b) {
@@ -308,9 +313,16 @@ class RegistryService::Impl {
     if (name.empty())
       return send_error(routing_id, env.msg_id(), wire::ErrorKind::Malformed,
                         "Lookup needs a name");
-    if (request->wait_ms() == 0) return send_lookup(routing_id, env.msg_id(), state_.lookup(name));
+    NameScope scope =
+        request->every_namespace()
+            ? NameScope::everywhere()
+            : NameScope::in(request->name_space() ? request->name_space()->str() : std::string(),
+                            request->namespace_token() ? request->namespace_token()->str()
+                                                       : std::string());
+    if (request->wait_ms() == 0)
+      return send_lookup(routing_id, env.msg_id(), state_.lookup(name, scope));
     const auto wait = std::min(milliseconds(request->wait_ms()), options_.max_lookup_wait);
-    const WaiterId waiter = state_.wait_for(name, now + wait);
+    const WaiterId waiter = state_.wait_for(name, std::move(scope), now + wait);
     wait_owner_[waiter] = {routing_id, env.msg_id()};
   }
 

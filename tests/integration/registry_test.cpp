@@ -134,10 +134,10 @@ TEST_F(Registry, ASigkilledActorsEntryExpiresWithinItsLeaseAndWatchersAreTold) {
     EXPECT_EQ(event.entry.pid, pid);
     // Hang guard, not a benchmark: the lease (1 s) plus the registry's tick.
     EXPECT_LT(after, lease + 1s);
-    const auto left = co_await client.lookup("victim-1");
+    const auto left = co_await client.lookup("victim-1", NameScope::everywhere());
     EXPECT_TRUE(left.empty());
-    EXPECT_EQ((co_await client.lookup("victim-0")).size(), 1u);
-    EXPECT_EQ((co_await client.lookup("victim-2")).size(), 1u);
+    EXPECT_EQ((co_await client.lookup("victim-0", NameScope::everywhere())).size(), 1u);
+    EXPECT_EQ((co_await client.lookup("victim-2", NameScope::everywhere())).size(), 1u);
   });
 }
 
@@ -185,7 +185,8 @@ TEST_F(Registry, WaitForActorReturnsWhenALateActorRegistersAndTimesOutCleanlyOth
               co_await sleep_for(300ms);
               self->start_actor("late");
             }(this));
-            Portal late = co_await seeker.wait_for_actor("late", 10s);
+            // Another program's actor: found only when asked for across namespaces.
+            Portal late = co_await seeker.wait_for_actor("late", 10s, NameScope::everywhere());
             AddArgsT args;
             args.a = 20;
             args.b = 22;

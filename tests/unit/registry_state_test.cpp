@@ -94,8 +94,8 @@ TEST(RegistryState, WatchersSeeOnlyTheirPrefixInSequenceOrder) {
 
 TEST(RegistryState, WaitForIsAnsweredByALateRegistrationOrTimesOut) {
   RegistryState state;
-  const auto late = state.wait_for("late", t0 + 5s);
-  const auto never = state.wait_for("never", t0 + 1s);
+  const auto late = state.wait_for("late", {}, t0 + 5s);
+  const auto never = state.wait_for("never", {}, t0 + 1s);
   EXPECT_TRUE(state.take_wait_results(t0).empty());
   (void)state.register_entry(actor("late", "9"), "c", 3s, t0 + 500ms);
   auto results = state.take_wait_results(t0 + 500ms);
@@ -112,7 +112,7 @@ TEST(RegistryState, WaitForIsAnsweredByALateRegistrationOrTimesOut) {
 TEST(RegistryState, WaitForAnActorAlreadyRegisteredAnswersAtOnce) {
   RegistryState state;
   (void)state.register_entry(actor("here", "1"), "c", 3s, t0);
-  const auto id = state.wait_for("here", t0 + 1s);
+  const auto id = state.wait_for("here", {}, t0 + 1s);
   const auto results = state.take_wait_results(t0);
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].waiter, id);
@@ -121,11 +121,12 @@ TEST(RegistryState, WaitForAnActorAlreadyRegisteredAnswersAtOnce) {
 
 TEST(RegistryState, AReturningStaleIncarnationCannotReplaceItsSuccessor) {
   RegistryState state;
-  (void)state.register_entry(actor("svc", "1", 5), "c-new", 3s, t0);
-  const auto stale = state.register_entry(actor("svc", "1", 4), "c-old", 3s, t0);
+  // One uid is one connection (its routing id): a restarted process reuses both.
+  (void)state.register_entry(actor("svc", "1", 5), "svc-1", 3s, t0);
+  const auto stale = state.register_entry(actor("svc", "1", 4), "svc-1", 3s, t0);
   ASSERT_TRUE(std::holds_alternative<RegisterError>(stale));
   EXPECT_EQ(std::get<RegisterError>(stale), RegisterError::stale_incarnation);
-  (void)state.register_entry(actor("svc", "1", 6), "c-newer", 3s, t0);  // a newer one may
+  (void)state.register_entry(actor("svc", "1", 6), "svc-1", 3s, t0);  // a newer one may
   ASSERT_EQ(state.list().size(), 1u);
   EXPECT_EQ(state.list().front().incarnation, 6u);
 }
@@ -144,7 +145,7 @@ TEST(RegistryState, TheNextDeadlineIsTheEarliestLeaseOrWait) {
   RegistryState state;
   EXPECT_FALSE(state.next_deadline().has_value());
   (void)state.register_entry(actor("a", "1"), "c", 3s, t0);
-  (void)state.wait_for("b", t0 + 1s);
+  (void)state.wait_for("b", {}, t0 + 1s);
   EXPECT_EQ(state.next_deadline(), t0 + 1s);
 }
 
@@ -157,16 +158,81 @@ TEST(RegistryState, OnlyTheClientThatRegisteredAnEntryMayDeregisterIt) {
   EXPECT_TRUE(state.list().empty());
 }
 
-TEST(RegistryState, RenewingAfterAReplacementExtendsOnlyTheCurrentOwnersLeases) {
+TEST(RegistryState, AnotherClientCannotReplaceALiveEntry) {
   RegistryState state;
-  (void)state.register_entry(actor("a", "1", 1), "old-conn", 1s, t0);
-  (void)state.register_entry(actor("a", "1", 2), "new-conn", 1s, t0);  // the same actor moved
-  EXPECT_EQ(state.renew("old-conn", t0 + 900ms), 0u);
-  EXPECT_EQ(state.renew("new-conn", t0 + 900ms), 1u);
-  state.expire(t0 + 1500ms);
-  EXPECT_EQ(state.list().size(), 1u);
-  state.expire(t0 + 1900ms);
-  EXPECT_TRUE(state.list().empty());
+  (void)state.register_entry(actor("a", "1", 1), "owner", 1s, t0);
+  Entry hijack = actor("a", "1", 2);
+  hijack.endpoints = {"ipc:///tmp/hijacker"};
+  EXPECT_EQ(std::get<RegisterError>(state.register_entry(hijack, "intruder", 1s, t0)),
+            RegisterError::uid_taken);
+  ASSERT_EQ(state.lookup("a").size(), 1u);
+  EXPECT_EQ(state.lookup("a").front().incarnation, 1u);
+  EXPECT_EQ(state.renew("intruder", t0 + 900ms), 0u);
+  // Once the owner's lease has run out, the uid is free again.
+  state.expire(t0 + 1100ms);
+  EXPECT_TRUE(std::holds_alternative<std::uint64_t>(
+      state.register_entry(hijack, "intruder", 1s, t0 + 1100ms)));
+}
+
+TEST(RegistryState, ANamespaceWithATokenIsFoundOnlyByLookupsThatPresentIt) {
+  RegistryState state;
+  Entry mine = actor("producer", "1");
+  mine.name_space = "tree-1";
+  Entry stranger = actor("producer", "2");
+  stranger.name_space = "tree-1";  // the same namespace name, without its token
+  (void)state.register_entry(mine, "1", 3s, t0, "secret");
+  (void)state.register_entry(stranger, "2", 3s, t0 + 1ms, "guess");
+  const auto found = state.lookup("producer", NameScope::in("tree-1", "secret"));
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found.front().uid, "1");  // the newer stranger does not win
+  EXPECT_TRUE(state.lookup("producer", NameScope::in("tree-1")).empty());
+  EXPECT_TRUE(state.lookup("producer").empty());
+  EXPECT_EQ(state.lookup("producer", NameScope::everywhere()).size(), 2u);
+}
+
+TEST(RegistryState, TwoNamespacesKeepTheirOwnActorsOfOneName) {
+  RegistryState state;
+  Entry a = actor("producer", "1");
+  a.name_space = "run-a";
+  Entry b = actor("producer", "2");
+  b.name_space = "run-b";
+  (void)state.register_entry(a, "1", 3s, t0);
+  (void)state.register_entry(b, "2", 3s, t0);
+  EXPECT_EQ(state.lookup("producer", NameScope::in("run-a")).front().uid, "1");
+  EXPECT_EQ(state.lookup("producer", NameScope::in("run-b")).front().uid, "2");
+}
+
+TEST(RegistryState, AWaitIsAnsweredOnlyByARegistrationInItsScope) {
+  RegistryState state;
+  const auto w = state.wait_for("late", NameScope::in("tree-1", "secret"), t0 + 1s);
+  Entry outsider = actor("late", "9");
+  outsider.name_space = "tree-1";
+  (void)state.register_entry(outsider, "9", 3s, t0, "wrong");
+  EXPECT_TRUE(state.take_wait_results(t0).empty());
+  Entry member = actor("late", "10");
+  member.name_space = "tree-1";
+  (void)state.register_entry(member, "10", 3s, t0, "secret");
+  const auto results = state.take_wait_results(t0);
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].waiter, w);
+  EXPECT_EQ(results[0].entry->uid, "10");
+}
+
+TEST(RegistryState, WhatOneClientMayStoreIsBoundedAndARefusalChangesNothing) {
+  RegistryState state(RegistryLimits{.entries_per_owner = 2, .entry_bytes = 64, .entries = 3});
+  Entry big = actor("big", "1");
+  big.tags = {std::string(100, 'x')};
+  EXPECT_EQ(std::get<RegisterError>(state.register_entry(big, "flood", 3s, t0)),
+            RegisterError::entry_too_large);
+  (void)state.register_entry(actor("a", "1"), "flood", 3s, t0);
+  (void)state.register_entry(actor("b", "2"), "flood", 3s, t0);
+  EXPECT_EQ(std::get<RegisterError>(state.register_entry(actor("c", "3"), "flood", 3s, t0)),
+            RegisterError::owner_full);
+  (void)state.register_entry(actor("d", "4"), "other", 3s, t0);  // others still may
+  EXPECT_EQ(std::get<RegisterError>(state.register_entry(actor("e", "5"), "third", 3s, t0)),
+            RegisterError::registry_full);
+  EXPECT_EQ(state.size(), 3u);
+  EXPECT_EQ(state.seq(), 3u);
 }
 
 TEST(RegistryState, ListFiltersByNamePrefix) {
@@ -181,7 +247,7 @@ TEST(RegistryState, ListFiltersByNamePrefix) {
 
 TEST(RegistryState, ACancelledWaitIsNeverAnswered) {
   RegistryState state;
-  const WaiterId w = state.wait_for("late", t0 + 1s);
+  const WaiterId w = state.wait_for("late", {}, t0 + 1s);
   state.cancel_wait(w);
   (void)state.register_entry(actor("late", "1"), "c", 3s, t0);
   EXPECT_TRUE(state.take_wait_results(t0 + 2s).empty());

@@ -7,6 +7,7 @@
 #include "actor_core.hpp"
 #include "tether/base/host.hpp"
 #include "tether/base/log.hpp"
+#include "tether/base/random_id.hpp"
 #include "tether/transport/endpoints.hpp"
 #include "tether/wire/error_reply.hpp"
 #include "tether/wire/handshake.hpp"
@@ -43,6 +44,11 @@ ActorCore::ActorCore(const asio::any_io_executor& executor, zmq::context_t& cont
       owner_(owner),
       identity_(make_identity(options_.name)) {
   if (!options_.uid.empty()) identity_.uid = options_.uid;
+  if (options_.name_space.empty()) {
+    // A tree's own namespace: the root names it after itself and makes its proof.
+    options_.name_space = identity_.uid;
+    if (options_.namespace_token.empty()) options_.namespace_token = random_uid() + random_uid();
+  }
   inbox_ = std::make_shared<transport::Socket>(
       executor_, context_, socket_config(transport::SocketKind::router, options_, identity_));
   const std::string bind =
@@ -63,6 +69,7 @@ ActorCore::ActorCore(const asio::any_io_executor& executor, zmq::context_t& cont
     registry.lease = options_.registry_lease;
     registry.request_timeout = options_.connect_timeout;
     registry.socket = options_.socket;
+    registry.namespace_token = options_.namespace_token;
     registry_ = std::make_unique<RegistryClient>(executor_, context_, std::move(registry));
   }
 }

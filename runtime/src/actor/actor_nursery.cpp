@@ -46,6 +46,10 @@ SpawnSpec spawn_spec(const detail::ActorCore& core, const std::string& name, con
                "--tether-name=" + name,
                "--tether-term-grace=" + std::to_string(options.term_grace.count())};
   spec.argv.push_back("--tether-parent-uid=" + core.identity_.uid);
+  // The child lives in our namespace; its proof comes through a pipe, not argv.
+  spec.argv.push_back("--tether-namespace=" + core.options_.name_space);
+  spec.argv.push_back("--tether-handoff-fd=" + std::to_string(SpawnSpec::kHandoffFd));
+  spec.handoff = core.options_.namespace_token;
   if (!core.options_.registry.empty())
     spec.argv.push_back("--tether-registry=" + core.options_.registry);
   if (!options.bind_endpoint.empty()) spec.argv.push_back("--tether-bind=" + options.bind_endpoint);

@@ -1,5 +1,6 @@
 #include "tether/actor/child_process.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <cstdint>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <system_error>
 
 #include <fmt/core.h>
@@ -25,6 +27,33 @@ extern char** environ;
 namespace tether {
 
 namespace {
+
+/// A file descriptor closed with its owner.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd() { reset(); }
+  int get() const noexcept { return fd_; }
+  void reset(int fd = -1) noexcept {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+/// posix_spawn's file actions, destroyed on every path.
+struct FileActions {
+  FileActions() { posix_spawn_file_actions_init(&actions); }
+  ~FileActions() { posix_spawn_file_actions_destroy(&actions); }
+  FileActions(const FileActions&) = delete;
+  FileActions& operator=(const FileActions&) = delete;
+  posix_spawn_file_actions_t actions;
+};
 
 /// The pids ChildProcess started and has not reaped: what is not in here but is our
 /// child was adopted (see orphans.hpp).
@@ -61,6 +90,26 @@ struct ChildProcess::Watch {
   boost::asio::posix::stream_descriptor pidfd;  // readable once the process exits
 };
 
+std::string take_handoff(int fd) {
+  std::string bytes;
+  char buffer[512];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n > 0) {
+      bytes.append(buffer, static_cast<std::size_t>(n));
+    } else if (n == 0) {
+      break;
+    } else if (errno != EINTR) {
+      const int err = errno;
+      ::close(fd);
+      throw std::system_error(err, std::generic_category(),
+                              fmt::format("reading the parent's handoff on fd {}", fd));
+    }
+  }
+  ::close(fd);
+  return bytes;
+}
+
 std::string ExitStatus::describe() const {
   if (signal != 0) {
     const char* name = sigabbrev_np(signal);
@@ -85,6 +134,27 @@ ChildProcess::ChildProcess(const boost::asio::any_io_executor& executor, const S
   for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
 
+  // The handoff pipe: written in full before the child starts (it fits one pipe buffer),
+  // its read end given to the child as kHandoffFd, both ends closed here afterwards.
+  FileActions file_actions;
+  UniqueFd handoff_read;
+  if (spec.handoff) {
+    if (spec.handoff->size() > SpawnSpec::kHandoffMax)
+      throw std::invalid_argument("SpawnSpec::handoff is larger than one pipe buffer");
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0)
+      throw std::system_error(errno, std::generic_category(), "pipe for the child's handoff");
+    handoff_read.reset(fds[0]);
+    UniqueFd handoff_write(fds[1]);
+    if (::write(handoff_write.get(), spec.handoff->data(), spec.handoff->size()) !=
+        static_cast<ssize_t>(spec.handoff->size()))
+      throw std::system_error(errno, std::generic_category(), "writing the child's handoff");
+    if (handoff_read.get() == SpawnSpec::kHandoffFd)  // dup2 onto itself keeps O_CLOEXEC
+      handoff_read.reset(::fcntl(handoff_read.get(), F_DUPFD_CLOEXEC, 10));
+    posix_spawn_file_actions_adddup2(&file_actions.actions, handoff_read.get(),
+                                     SpawnSpec::kHandoffFd);
+  }
+
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   // The child starts with default signal dispositions and an empty mask, whatever
@@ -96,7 +166,8 @@ ChildProcess::ChildProcess(const boost::asio::any_io_executor& executor, const S
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
   const int rc =
-      ::posix_spawn(&pid_, spec.executable.c_str(), nullptr, &attr, argv.data(), envp.data());
+      ::posix_spawn(&pid_, spec.executable.c_str(), &file_actions.actions, &attr, argv.data(),
+                    envp.data());
   posix_spawnattr_destroy(&attr);
   if (rc != 0)
     throw std::system_error(rc, std::generic_category(), "cannot start " + spec.executable);

@@ -21,6 +21,7 @@ task<void> ActorCore::register_self() {
   record.pid = static_cast<std::uint32_t>(::getpid());
   record.parent_uid = options_.parent_uid;
   record.tags = options_.tags;
+  record.name_space = options_.name_space;
   record.started_unix_ms = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(
           std::chrono::system_clock::now().time_since_epoch())
@@ -85,17 +86,55 @@ RegistryClient& require_registry(detail::ActorCore& core) {
 
 }  // namespace
 
+NameScope Actor::own_namespace() const {
+  return NameScope::in(core_->options_.name_space, core_->options_.namespace_token);
+}
+
 task<Portal> Actor::find_actor(std::string name) {
-  auto found = co_await require_registry(*core_).lookup(name);
-  if (found.empty()) throw ActorNotFound("no actor named '" + name + "' is registered");
-  co_return co_await connect_to_record(*this, *core_, found.front());
+  return find_actor(std::move(name), own_namespace());
 }
 
 task<Portal> Actor::wait_for_actor(std::string name, std::chrono::milliseconds timeout) {
-  auto found = co_await require_registry(*core_).wait_for(name, timeout);
+  return wait_for_actor(std::move(name), timeout, own_namespace());
+}
+
+namespace {
+
+std::string where(const NameScope& scope) {
+  return scope.every_namespace() ? "in any namespace"
+                                 : "in namespace '" + scope.name_space() + "'";
+}
+
+/// A lookup across namespaces names one actor or none: with several, which one is
+/// meant cannot be told (and a stranger could have registered the name to be picked).
+void require_unambiguous(const std::string& name, const std::vector<ActorRecord>& found,
+                         const NameScope& scope) {
+  if (!scope.every_namespace() || found.size() < 2) return;
+  std::string spaces;
+  for (const auto& r : found) spaces += (spaces.empty() ? "" : ", ") + r.name_space;
+  throw ActorNotFound(fmt::format(
+      "'{}' names {} actors (namespaces: {}); look it up in one namespace", name, found.size(),
+      spaces));
+}
+
+}  // namespace
+
+task<Portal> Actor::find_actor(std::string name, NameScope scope) {
+  auto found = co_await require_registry(*core_).lookup(name, scope);
+  if (found.empty())
+    throw ActorNotFound("no actor named '" + name + "' is registered " + where(scope));
+  require_unambiguous(name, found, scope);
+  co_return co_await connect_to_record(*this, *core_, found.front());
+}
+
+task<Portal> Actor::wait_for_actor(std::string name, std::chrono::milliseconds timeout,
+                                   NameScope scope) {
+  auto found = co_await require_registry(*core_).wait_for(name, timeout, scope);
   if (!found)
-    throw ActorNotFound("no actor named '" + name + "' registered within " +
+    throw ActorNotFound("no actor named '" + name + "' registered " + where(scope) + " within " +
                         std::to_string(timeout.count()) + " ms");
+  if (scope.every_namespace())
+    require_unambiguous(name, co_await require_registry(*core_).lookup(name, scope), scope);
   co_return co_await connect_to_record(*this, *core_, *found);
 }
 

@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -13,6 +14,7 @@
 
 #include "actor_core.hpp"
 #include "signal_watch.hpp"
+#include "tether/actor/child_process.hpp"
 #include "tether/base/log.hpp"
 #include "tether/discovery/registry_endpoint.hpp"
 #include "tether/registry/registry_service.hpp"
@@ -54,6 +56,7 @@ void report(const std::exception_ptr& error) {
 Program::Program(int argc, char** argv) {
   std::string pid;
   std::string term_grace;
+  std::string handoff_fd;
   bool child = false;
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
@@ -61,17 +64,25 @@ Program::Program(int argc, char** argv) {
       child = true;
     } else if (a == "--registry" && i + 1 < argc) {
       registry_ = argv[++i];
+    } else if (a == "--namespace" && i + 1 < argc) {
+      name_space_ = argv[++i];
     } else if (take(a, "--tether-parent=", parent_endpoint_) ||
                take(a, "--tether-uid=", child_uid_) || take(a, "--tether-name=", child_name_) ||
                take(a, "--tether-parent-pid=", pid) || take(a, "--tether-bind=", child_bind_) ||
                take(a, "--tether-parent-uid=", parent_uid_) ||
                take(a, "--tether-term-grace=", term_grace) ||
+               take(a, "--tether-namespace=", name_space_) ||
+               take(a, "--tether-handoff-fd=", handoff_fd) ||
+               take(a, "--namespace=", name_space_) ||
                take(a, "--tether-registry=", registry_) || take(a, "--registry=", registry_)) {
     } else {
       args_.emplace_back(a);
     }
   }
   if (!child) parent_endpoint_.clear();
+  if (child && !handoff_fd.empty()) namespace_token_ = take_handoff(std::stoi(handoff_fd));
+  if (!child && name_space_.empty())
+    if (const char* env = std::getenv("TETHER_NAMESPACE")) name_space_ = env;
   if (!pid.empty()) parent_pid_ = std::stol(pid);
   if (!term_grace.empty()) term_grace_ = std::chrono::milliseconds(std::stol(term_grace));
 }
@@ -96,6 +107,7 @@ int Program::run_root(std::string name, std::function<task<void>(Actor&)> main,
   if (is_child()) return run_child(std::move(options));
 
   options.name = std::move(name);
+  if (options.name_space.empty()) options.name_space = name_space_;  // empty: the tree's own
   // Orphans of a child that dies mid-teardown re-parent to us, and we end them.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   asio::io_context io{1};
@@ -197,6 +209,8 @@ int Program::run_child(ActorOptions options) {
   if (term_grace_.count() > 0) options.stop_grace = term_grace_;
   options.uid = child_uid_;
   options.parent_uid = parent_uid_;
+  options.name_space = name_space_;
+  options.namespace_token = namespace_token_;
   if (options.registry.empty()) options.registry = registry_;
   if (!child_bind_.empty()) options.bind_endpoint = child_bind_;
   asio::io_context io{1};

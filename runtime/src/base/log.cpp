@@ -49,6 +49,21 @@ constexpr std::string_view level_name(Level l) {
   return "off";
 }
 
+/// Names, uids and reasons in a message may come from peers: a newline or an escape
+/// sequence in one must not forge a line of its own or rewrite the terminal.
+std::string without_controls(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f)
+      out += fmt::format("\\x{:02x}", u);
+    else
+      out += c;
+  }
+  return out;
+}
+
 }  // namespace
 
 Level parse_level(std::string_view text) noexcept {
@@ -78,7 +93,7 @@ void write(Level l, std::string_view message) {
   {
     std::lock_guard lock(ident.mutex);
     line = fmt::format("{}.{:03d} {:5} {} {}\n", ms / 1000, ms % 1000, level_name(l), ident.prefix,
-                       message);
+                       without_controls(message));
   }
   // One write per line so concurrent processes sharing stderr do not interleave mid-line.
   [[maybe_unused]] auto n = ::write(STDERR_FILENO, line.data(), line.size());

@@ -71,6 +71,22 @@ void RegistryClientCore::unsubscribe(const std::shared_ptr<WatchState>& watch) {
                watch->subscription);
 }
 
+flatbuffers::Offset<wire::Register> RegistryClientCore::encode_register(
+    flatbuffers::FlatBufferBuilder& b, const ActorRecord& record) const {
+  auto entry = registry::encode_entry(b, record);
+  auto token = b.CreateString(options_.namespace_token);
+  return wire::CreateRegister(b, entry, static_cast<std::uint32_t>(options_.lease.count()), token);
+}
+
+flatbuffers::Offset<wire::Lookup> RegistryClientCore::encode_lookup(
+    flatbuffers::FlatBufferBuilder& b, const std::string& name, const registry::NameScope& scope,
+    std::uint32_t wait_ms) {
+  auto text = b.CreateString(name);
+  auto name_space = b.CreateString(scope.name_space());
+  auto token = b.CreateString(scope.token());
+  return wire::CreateLookup(b, text, wait_ms, name_space, token, scope.every_namespace());
+}
+
 }  // namespace detail
 
 // -- RegistryWatch ----------------------------------------------------------------------
@@ -119,11 +135,7 @@ task<void> RegistryClient::run() {
 
 task<void> RegistryClient::register_actor(ActorRecord record) {
   core_->registered_[record.uid] = record;
-  const auto lease_ms = static_cast<std::uint32_t>(core_->options_.lease.count());
-  auto body = [&](flatbuffers::FlatBufferBuilder& b) {
-    auto entry = registry::encode_entry(b, record);
-    return wire::CreateRegister(b, entry, lease_ms);
-  };
+  auto body = [&](flatbuffers::FlatBufferBuilder& b) { return core_->encode_register(b, record); };
   try {
     (void)co_await core_->request(body, core_->options_.request_timeout);
   } catch (const RegistryRefused&) {
@@ -140,23 +152,24 @@ task<void> RegistryClient::deregister(std::string uid) {
   (void)co_await core_->request(body, core_->options_.request_timeout);
 }
 
-task<std::vector<ActorRecord>> RegistryClient::lookup(std::string name) {
+task<std::vector<ActorRecord>> RegistryClient::lookup(std::string name, NameScope scope) {
   auto body = [&](flatbuffers::FlatBufferBuilder& b) {
-    return wire::CreateLookup(b, b.CreateString(name), 0);
+    return detail::RegistryClientCore::encode_lookup(b, name, scope, 0);
   };
   auto reply = co_await core_->request(body, core_->options_.request_timeout);
   co_return registry::decode_entries(reply.envelope().body_as_LookupReply()->entries());
 }
 
 task<std::optional<ActorRecord>> RegistryClient::wait_for(std::string name,
-                                                          std::chrono::milliseconds timeout) {
+                                                          std::chrono::milliseconds timeout,
+                                                          NameScope scope) {
   using namespace std::chrono;
   const auto deadline = steady_clock::now() + timeout;
   // Rebuilt on every retry, so a retry after a reconnect waits only what is left.
   auto body = [&](flatbuffers::FlatBufferBuilder& b) {
     const auto left = duration_cast<milliseconds>(deadline - steady_clock::now()).count();
-    return wire::CreateLookup(b, b.CreateString(name),
-                              static_cast<std::uint32_t>(std::max<long long>(left, 1)));
+    return detail::RegistryClientCore::encode_lookup(
+        b, name, scope, static_cast<std::uint32_t>(std::max<long long>(left, 1)));
   };
   auto reply = co_await core_->request(body, timeout + core_->options_.request_timeout);
   auto entries = registry::decode_entries(reply.envelope().body_as_LookupReply()->entries());

@@ -75,6 +75,14 @@ class RegistryClientCore : public std::enable_shared_from_this<RegistryClientCor
   /// Sends Watch for `watch` on the current session (no-op while disconnected).
   void subscribe(WatchState& watch);
   void unsubscribe(const std::shared_ptr<WatchState>& watch);
+  /// The Register request for `record`, first time or after a reconnect alike.
+  flatbuffers::Offset<wire::Register> encode_register(flatbuffers::FlatBufferBuilder& b,
+                                                      const ActorRecord& record) const;
+  /// A Lookup of `name` in `scope`, waiting up to `wait_ms` (0: answer at once).
+  static flatbuffers::Offset<wire::Lookup> encode_lookup(flatbuffers::FlatBufferBuilder& b,
+                                                         const std::string& name,
+                                                         const registry::NameScope& scope,
+                                                         std::uint32_t wait_ms);
 
   boost::asio::any_io_executor executor_;
   zmq::context_t& context_;

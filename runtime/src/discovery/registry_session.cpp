@@ -224,11 +224,7 @@ task<void> RegistryClientCore::restore_session() {
   std::vector<ActorRecord> records;
   for (const auto& [uid, record] : registered_) records.push_back(record);
   for (const auto& record : records) {
-    const auto lease_ms = static_cast<std::uint32_t>(options_.lease.count());
-    auto body = [&](flatbuffers::FlatBufferBuilder& b) {
-      auto entry = registry::encode_entry(b, record);
-      return wire::CreateRegister(b, entry, lease_ms);
-    };
+    auto body = [&](flatbuffers::FlatBufferBuilder& b) { return encode_register(b, record); };
     try {
       (void)co_await request(body, options_.request_timeout);
     } catch (const RegistryRefused& refused) {

@@ -46,6 +46,8 @@ struct RegistryServiceOptions {
   std::chrono::milliseconds min_lease{200};
   std::chrono::milliseconds max_lease{300'000};
   std::chrono::milliseconds max_lookup_wait{3'600'000};
+  /// What one client, and everyone together, may store; past it, registrations are refused.
+  RegistryLimits limits;
   transport::SocketOptions socket;
   std::optional<transport::CurveServerConfig> curve;  // set on every non-loopback TCP bind
 };

@@ -69,6 +69,16 @@ struct ActorOptions {
   /// Shown in the registry; `tether ps` draws the tree from it.
   std::string parent_uid;
   std::vector<std::string> tags;
+  /// Where this actor registers its name and where find_actor looks (NameScope).
+  /// Empty: its tree's own namespace, named after the root's uid and closed to every
+  /// process outside the tree — two runs of one program never see each other's actors.
+  /// A given name (Program: --namespace, or TETHER_NAMESPACE) is an open namespace,
+  /// shared by every program that names it. Children inherit their parent's.
+  std::string name_space;
+  /// The proof of membership of a closed namespace. Leave it empty: a root makes a
+  /// random one, and a parent hands its own to each child through a pipe (never argv
+  /// or the environment, which other processes can read).
+  std::string namespace_token;
 };
 
 class Actor {
@@ -105,11 +115,20 @@ class Actor {
 
   /// The registry client, or null when no registry is configured.
   RegistryClient* registry() noexcept;
-  /// Connects to the most recently registered actor named `name`. Throws ActorNotFound
-  /// if none is registered, RegistryUnavailable if the registry does not answer.
+  /// Connects to the most recently registered actor named `name` in this actor's
+  /// namespace (ActorOptions::name_space). Throws ActorNotFound if none is registered
+  /// there, RegistryUnavailable if the registry does not answer.
   task<Portal> find_actor(std::string name);
+  /// As find_actor, in `scope`: another open namespace (NameScope::in), or every one
+  /// (NameScope::everywhere(), which throws ActorNotFound when the name is ambiguous —
+  /// registered more than once — rather than guess).
+  task<Portal> find_actor(std::string name, NameScope scope);
   /// Like find_actor, but waits up to `timeout` for the name to register first.
   task<Portal> wait_for_actor(std::string name, std::chrono::milliseconds timeout);
+  task<Portal> wait_for_actor(std::string name, std::chrono::milliseconds timeout,
+                              NameScope scope);
+  /// The scope find_actor searches by default: this actor's namespace and its token.
+  NameScope own_namespace() const;
 
  private:
   friend class ActorNursery;  // spawning and linking children needs the core

@@ -34,7 +34,18 @@ struct SpawnSpec {
   std::string executable;
   std::vector<std::string> argv;       // argv[0] included
   std::vector<std::string> extra_env;  // "NAME=value", added to this process's environment
+  /// Bytes the child can read once from file descriptor kHandoffFd (a pipe that ends
+  /// after them): how a secret reaches a child without argv or the environment, which
+  /// other processes of the same user can read. Absent: no such descriptor. At most
+  /// kHandoffMax bytes (one pipe buffer, so spawning never blocks on the child).
+  std::optional<std::string> handoff;
+  static constexpr int kHandoffFd = 3;
+  static constexpr std::size_t kHandoffMax = 4096;
 };
+
+/// In the child: reads and closes what the parent handed off on `fd` (SpawnSpec::handoff).
+/// Throws std::system_error if `fd` is not readable.
+std::string take_handoff(int fd);
 
 class ChildProcess {
  public:

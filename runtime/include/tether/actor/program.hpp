@@ -18,6 +18,8 @@
 // Discovery: the root uses `--registry ENDPOINT`, else $TETHER_REGISTRY, else the
 // per-user default registry — which the first root to start embeds in its own process
 // (see discovery/registry_endpoint.hpp); "none" turns it off. Children use their root's.
+// Names: a root's actors find each other in the tree's own namespace unless
+// `--namespace NAME` (or $TETHER_NAMESPACE) names an open one (ActorOptions::name_space).
 // A child stops (cancelling what it serves, and so its own children) when its parent
 // asks, when its parent is lost, or on SIGTERM/SIGINT; PR_SET_PDEATHSIG delivers
 // SIGTERM if the parent process dies.
@@ -72,6 +74,8 @@ class Program {
   std::string child_bind_;
   std::string parent_uid_;
   std::string registry_;  // --registry ENDPOINT (root) or --tether-registry= (child)
+  std::string name_space_;  // --namespace / TETHER_NAMESPACE (root), --tether-namespace= (child)
+  std::string namespace_token_;  // a child's, from its parent's handoff pipe
   long parent_pid_ = 0;
   std::chrono::milliseconds term_grace_{0};  // --tether-term-grace=: what our parent gives
 };

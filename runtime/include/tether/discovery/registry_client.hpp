@@ -12,8 +12,10 @@
 // - Every request is bounded by request_timeout: while the registry is away, a request
 //   waits for the reconnect and retries; past the bound it throws RegistryUnavailable.
 //   A request the registry refuses throws RegistryRefused with its reason.
-// - Lookup policy: lookup(name) lists every live actor with that name, the most
-//   recently registered first; wait_for(name) returns that first one.
+// - Lookup policy: lookup(name, scope) lists every live actor with that name in `scope`
+//   (a namespace and its token, or every namespace: see NameScope), the most recently
+//   registered first; wait_for(name) returns that first one. Records are registered in
+//   record.name_space with RegistryClientOptions::namespace_token.
 // Lifetime: the client outlives run() and every RegistryWatch it handed out; requests
 // work only while run() runs (on the same loop).
 // Cancellation: cancelling run() deregisters this client's entries (fire and forget,
@@ -46,6 +48,7 @@ using ActorRecord = registry::Entry;
 /// One change a watch reports: join, leave (deregistered) or expired (lease ran out).
 using RegistryEvent = registry::Event;
 using RegistryEventKind = registry::EventKind;
+using registry::NameScope;
 
 /// No registry answered within the request's bound.
 class RegistryUnavailable : public std::runtime_error {
@@ -67,6 +70,9 @@ struct RegistryClientOptions {
   unsigned heartbeat_liveness = 3;
   /// Lease asked for each registration: how long an entry outlives silence from us.
   std::chrono::milliseconds lease{3000};
+  /// Sent with every registration: only lookups that present the same token find the
+  /// entries (empty: an open namespace). A secret: never logged, never listed.
+  std::string namespace_token;
   std::chrono::milliseconds request_timeout{5000};
   /// First delay between reconnect attempts; doubles up to reconnect_max.
   std::chrono::milliseconds reconnect_min{50};
@@ -120,11 +126,13 @@ class RegistryClient {
   task<void> register_actor(ActorRecord record);
   /// Removes a record this client registered.
   task<void> deregister(std::string uid);
-  /// Every live actor named `name`, most recently registered first (empty if none).
-  task<std::vector<ActorRecord>> lookup(std::string name);
-  /// The newest actor named `name`, waiting up to `timeout` for one to register.
-  /// Empty if none did.
-  task<std::optional<ActorRecord>> wait_for(std::string name, std::chrono::milliseconds timeout);
+  /// Every live actor named `name` in `scope`, most recently registered first (empty if
+  /// none). The default scope is the open namespace "" (entries registered without one).
+  task<std::vector<ActorRecord>> lookup(std::string name, NameScope scope = {});
+  /// The newest actor named `name` in `scope`, waiting up to `timeout` for one to
+  /// register. Empty if none did.
+  task<std::optional<ActorRecord>> wait_for(std::string name, std::chrono::milliseconds timeout,
+                                            NameScope scope = {});
   /// Every live actor.
   task<std::vector<ActorRecord>> list();
   /// Subscribes to changes of names starting with `prefix` ("" = all).
