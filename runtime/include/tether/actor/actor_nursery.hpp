@@ -27,11 +27,14 @@
 
 #include "tether/actor/actor.hpp"
 #include "tether/actor/child_process.hpp"
+#include "tether/base/not_an_aggregate.hpp"
 #include "tether/concurrency/nursery.hpp"
 
 namespace tether {
 
+/// Not an aggregate on g++ (see base/not_an_aggregate.hpp): name it, then set fields.
 struct SpawnOptions {
+  TETHER_NOT_AN_AGGREGATE(SpawnOptions)
   std::string executable;               // default: this program, re-executed as a child
   std::vector<std::string> extra_args;  // appended to the child's argv
   std::vector<std::string> env;         // "NAME=value", added to the child's environment

@@ -4,7 +4,9 @@
 //
 //   tether::Functions functions;
 //   functions.expose<AddArgs>("add", [](tether::Call&, const AddArgs& a) -> tether::task<SumT> {
-//     co_return SumT{a.a() + a.b()};
+//     SumT sum;
+//     sum.value = a.a() + a.b();
+//     co_return sum;
 //   });
 //
 // A typed function reads its argument table in place (verified first) and returns an

@@ -39,10 +39,13 @@
 #include "tether/actor/actor.hpp"
 #include "tether/actor/actor_nursery.hpp"
 #include "tether/actor/payload_check.hpp"
+#include "tether/base/not_an_aggregate.hpp"
 
 namespace tether {
 
+/// Not an aggregate on g++ (see base/not_an_aggregate.hpp): name it, then set fields.
 struct PoolOptions {
+  TETHER_NOT_AN_AGGREGATE(PoolOptions)
   std::string name = "worker";         // workers are named name-1, name-2, ...
   std::size_t workers = 0;             // 0: one per core (std::thread::hardware_concurrency)
   std::size_t concurrency = 1;         // tasks one worker runs at once
