@@ -43,9 +43,13 @@ int main(int argc, char** argv) {
   tether::Program program(argc, argv);
   program.expose<primes::Range>("count_primes", count_primes);
 
-  const std::uint64_t limit = program.number_option("--limit", 2'000'000'000);
-  const std::uint64_t chunks = program.number_option("--chunks", 64);
-  const std::uint64_t workers = program.number_option("--workers", 0);
+  program.describe("parallel_map: count primes with a pool of worker processes, timed against one");
+  const std::uint64_t limit =
+      program.number_option("--limit", 2'000'000'000, {.help = "count the primes below N"});
+  const std::uint64_t chunks = program.number_option(
+      "--chunks", 64, {.help = "slices of the range, one task each", .min = 1, .max = 1'000'000});
+  const std::uint64_t workers = program.number_option(
+      "--workers", 0, {.help = "worker processes, 0 for one per core", .max = 1024});
   return program.run_root("parallel-map", [&](tether::Actor& self) -> tether::task<void> {
     std::vector<primes::RangeT> slices;
     const std::uint64_t step = (limit + chunks - 1) / chunks;

@@ -5,6 +5,8 @@
 
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
+#include <limits>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -14,8 +16,10 @@
 #include "actor_core.hpp"
 #include "signal_watch.hpp"
 #include "tether/base/log.hpp"
+#include "tether/base/parse_number.hpp"
 #include "tether/discovery/registry_endpoint.hpp"
 #include "tether/registry/registry_service.hpp"
+#include "tether/transport/endpoints.hpp"
 
 namespace tether {
 
@@ -51,10 +55,12 @@ void report(const std::exception_ptr& error) {
 
 }  // namespace
 
-Program::Program(int argc, char** argv) {
+Program::Program(int argc, char** argv)
+    : options_(argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "program", {}) {
   std::string pid;
   std::string term_grace;
   bool child = false;
+  std::vector<std::string> user_args;  // what the program's own options may take
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
     if (a == kChildFlag) {
@@ -69,32 +75,80 @@ Program::Program(int argc, char** argv) {
                take(a, "--tether-registry=", registry_) || take(a, "--registry=", registry_)) {
     } else {
       args_.emplace_back(a);
+      if (!a.starts_with("--tether-")) user_args.emplace_back(a);
     }
   }
+  options_ = ProgramOptions(options_.program(), std::move(user_args));
   if (!child) parent_endpoint_.clear();
-  if (!pid.empty()) parent_pid_ = std::stol(pid);
-  if (!term_grace.empty()) term_grace_ = std::chrono::milliseconds(std::stol(term_grace));
+  auto internal = [&](std::string_view key, const std::string& text) -> std::uint64_t {
+    if (text.empty()) return 0;
+    auto value = parse_number(text, {.max = std::numeric_limits<std::int32_t>::max()});
+    if (value) return value.value();
+    if (bad_internal_argument_.empty())
+      bad_internal_argument_ = std::string(key) + " '" + text + "' " + value.error();
+    return 0;
+  };
+  parent_pid_ = static_cast<long>(internal("--tether-parent-pid", pid));
+  term_grace_ = std::chrono::milliseconds(internal("--tether-term-grace", term_grace));
 }
 
-std::uint64_t Program::number_option(std::string_view name, std::uint64_t fallback) const {
-  for (std::size_t i = 0; i + 1 < args_.size(); ++i) {
-    if (args_[i] != name) continue;
-    try {
-      if (args_[i + 1].empty() || args_[i + 1][0] == '-') throw std::invalid_argument("sign");
-      std::size_t used = 0;
-      const auto value = std::stoull(args_[i + 1], &used);
-      if (used == args_[i + 1].size()) return value;
-    } catch (const std::exception&) {
-    }
-    throw std::invalid_argument(std::string(name) + " needs a number, not '" + args_[i + 1] + "'");
-  }
-  return fallback;
+Program& Program::describe(std::string about) {
+  options_.describe(std::move(about));
+  return *this;
+}
+
+std::uint64_t Program::number_option(std::string_view name, std::uint64_t fallback,
+                                     const NumberOption& spec) {
+  return options_.number(name, fallback, spec);
+}
+
+bool Program::flag(std::string_view name, std::string_view help) {
+  return options_.flag(name, help);
 }
 
 int Program::run_root(std::string name, std::function<task<void>(Actor&)> main,
                       ActorOptions options) {
-  if (is_child()) return run_child(std::move(options));
+  const std::string& program = options_.program();
+  if (is_child()) {
+    if (!bad_internal_argument_.empty() || options_.bad_value()) {
+      log::error("pid {}: cannot start as a child actor: {}", ::getpid(),
+                 bad_internal_argument_.empty() ? *options_.bad_value() : bad_internal_argument_);
+      return 2;
+    }
+    try {
+      return run_child(std::move(options));
+    } catch (const std::exception& e) {
+      // Raised before the child served anything: its parent sees BootFailed with this code.
+      log::error("pid {}: cannot start as a child actor: {}", ::getpid(), e.what());
+      return 2;
+    }
+  }
+  options_.document("--registry ENDPOINT",
+                    "the registry to join; default $TETHER_REGISTRY, else this user's own "
+                    "(\"none\": no discovery)");
+  if (options_.help_requested()) {
+    std::fputs(options_.usage().c_str(), stdout);
+    return 0;
+  }
+  std::optional<std::string> usage_error = options_.bad_value();
+  if (!usage_error)
+    if (auto unknown = options_.unknown_option()) usage_error = "unknown option '" + *unknown + "'";
+  if (usage_error) {
+    std::fprintf(stderr, "%s: %s (see %s --help)\n", program.c_str(), usage_error->c_str(),
+                 program.c_str());
+    return 2;
+  }
+  try {
+    return run_actor_root(std::move(name), std::move(main), std::move(options));
+  } catch (const std::exception& e) {
+    // Only setup throws out of the loop (main's own errors are reported as exit 1).
+    std::fprintf(stderr, "%s: cannot start: %s\n", program.c_str(), e.what());
+    return 2;
+  }
+}
 
+int Program::run_actor_root(std::string name, std::function<task<void>(Actor&)> main,
+                            ActorOptions options) {
   options.name = std::move(name);
   // Orphans of a child that dies mid-teardown re-parent to us, and we end them.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -110,6 +164,7 @@ int Program::run_root(std::string name, std::function<task<void>(Actor&)> main,
   zmq::context_t context;
   // Zero-config discovery: the first root of this user hosts the default registry.
   options.registry = resolve_registry_endpoint(options.registry.empty() ? registry_ : options.registry);
+  if (!options.registry.empty()) transport::check_endpoint(options.registry);  // before zmq sees it
   const bool may_host = options.registry == default_registry_endpoint();
   const std::optional<RegistryHostLock> host_lock =
       may_host ? RegistryHostLock::try_acquire() : std::nullopt;
@@ -236,7 +291,7 @@ int Program::run_child(ActorOptions options) {
   };
   asio::co_spawn(io, actor.run(child_main()), [&](std::exception_ptr e) {
     if (e) {
-      log::error("actor {}: {}", actor.identity().display(), describe(e));
+      log::error("actor {}: {}", actor.identity().display(), tether::describe(e));
       exit_code = 1;
     }
     io.stop();

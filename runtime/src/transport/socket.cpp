@@ -7,6 +7,7 @@
 
 #include "socket_impl.hpp"
 #include "tether/base/log.hpp"
+#include "tether/transport/endpoints.hpp"
 
 namespace tether::transport {
 
@@ -74,11 +75,17 @@ Socket::~Socket() {
 }
 
 std::string Socket::bind(const std::string& endpoint) {
-  impl_->socket_.bind(endpoint);
+  check_endpoint(endpoint);
+  try {
+    impl_->socket_.bind(endpoint);
+  } catch (const zmq::error_t& e) {
+    throw std::runtime_error("cannot bind " + endpoint + ": " + e.what());
+  }
   return impl_->socket_.get(zmq::sockopt::last_endpoint);
 }
 
 void Socket::connect(const std::string& endpoint) {
+  check_endpoint(endpoint);
   impl_->socket_.connect(endpoint);
 }
 
