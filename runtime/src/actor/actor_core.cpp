@@ -47,7 +47,7 @@ ActorCore::ActorCore(const asio::any_io_executor& executor, zmq::context_t& cont
       executor_, context_, socket_config(transport::SocketKind::router, options_, identity_));
   const std::string bind =
       options_.bind_endpoint.empty()
-          ? transport::private_ipc_endpoint(identity_.name + "-" + identity_.uid)
+          ? transport::actor_ipc_endpoint(identity_.name, identity_.uid)
           : options_.bind_endpoint;
   endpoint_ = inbox_->bind(bind);
   // A peer that reached us through the inbox is gone when its route is.

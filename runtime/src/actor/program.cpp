@@ -162,6 +162,8 @@ int Program::run_actor_root(std::string name, std::function<task<void>(Actor&)> 
   detail::SignalWatch signal_watch(io.get_executor(), options.stop_grace,
                                    [&](int sig, std::chrono::milliseconds) { on_signal(sig); });
   zmq::context_t context;
+  if (const auto why = transport::runtime_directory_fallback_reason(); !why.empty())
+    log::warn("{}; using {}", why, transport::private_runtime_directory().string());
   // Zero-config discovery: the first root of this user hosts the default registry.
   options.registry = resolve_registry_endpoint(options.registry.empty() ? registry_ : options.registry);
   if (!options.registry.empty()) transport::check_endpoint(options.registry);  // before zmq sees it

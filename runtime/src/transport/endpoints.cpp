@@ -1,12 +1,7 @@
 #include "tether/transport/endpoints.hpp"
 
-#include <sys/stat.h>
 #include <sys/un.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
 #include <stdexcept>
 
 #include "tether/base/parse_number.hpp"
@@ -54,31 +49,6 @@ Result<void, std::string> endpoint_problem(std::string_view endpoint) {
 void check_endpoint(std::string_view endpoint) {
   if (auto problem = endpoint_problem(endpoint); !problem)
     throw std::invalid_argument("endpoint '" + std::string(endpoint) + "': " + problem.error());
-}
-
-std::filesystem::path private_runtime_directory() {
-  const char* xdg = std::getenv("XDG_RUNTIME_DIR");
-  const std::filesystem::path dir =
-      (xdg && *xdg) ? std::filesystem::path(xdg) / "tether"
-                    : std::filesystem::path("/tmp") / ("tether-" + std::to_string(::geteuid()));
-  const char* hint = (xdg && *xdg) ? "; set XDG_RUNTIME_DIR to a private directory of yours" : "";
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
-    throw std::runtime_error("cannot create runtime directory " + dir.string() + ": " +
-                             std::strerror(errno) + hint);
-  struct stat st {};
-  if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() ||
-      (st.st_mode & 077) != 0)
-    throw std::runtime_error("runtime directory " + dir.string() +
-                             " is not a private directory of this user (want mode 0700, owned "
-                             "by us)" + hint);
-  if (::access(dir.c_str(), W_OK | X_OK) != 0)
-    throw std::runtime_error("runtime directory " + dir.string() + " is not writable: " +
-                             std::strerror(errno) + hint);
-  return dir;
-}
-
-std::string private_ipc_endpoint(std::string_view name) {
-  return "ipc://" + (private_runtime_directory() / (std::string(name) + ".sock")).string();
 }
 
 }  // namespace tether::transport
