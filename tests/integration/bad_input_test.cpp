@@ -20,7 +20,7 @@ namespace tether::test {
 namespace {
 
 std::string example(const std::string& name) {
-  return std::string(TETHER_EXAMPLES_DIR) + "/" + name;
+  return (std::filesystem::path(TETHER_EXAMPLES_DIR) / name).string();
 }
 
 /// A newcomer's environment: no registry configured, a private runtime directory.

@@ -26,7 +26,7 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string example(const std::string& name) {
-  return std::string(TETHER_EXAMPLES_DIR) + "/" + name;
+  return (std::filesystem::path(TETHER_EXAMPLES_DIR) / name).string();
 }
 
 EnvChanges newcomer(const fs::path& xdg) {

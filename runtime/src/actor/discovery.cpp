@@ -27,6 +27,8 @@ task<void> ActorCore::register_self() {
           .count());
   try {
     co_await registry_->register_actor(std::move(record));
+    log::debug("actor {}: registered at {} as '{}'", identity_.display(), options_.registry,
+               identity_.name);
   } catch (const RegistryUnavailable& e) {
     // Kept: the client registers it as soon as a registry answers.
     log::warn("actor {}: not registered yet: {}", identity_.display(), e.what());
@@ -87,12 +89,15 @@ RegistryClient& require_registry(detail::ActorCore& core) {
 
 task<Portal> Actor::find_actor(std::string name) {
   auto found = co_await require_registry(*core_).lookup(name);
+  log::debug("actor {}: lookup '{}': {} found", core_->identity_.display(), name, found.size());
   if (found.empty()) throw ActorNotFound("no actor named '" + name + "' is registered");
   co_return co_await connect_to_record(*this, *core_, found.front());
 }
 
 task<Portal> Actor::wait_for_actor(std::string name, std::chrono::milliseconds timeout) {
   auto found = co_await require_registry(*core_).wait_for(name, timeout);
+  log::debug("actor {}: waited for '{}': {}", core_->identity_.display(), name,
+             found ? "found " + found->uid : std::string("not registered in time"));
   if (!found)
     throw ActorNotFound("no actor named '" + name + "' registered within " +
                         std::to_string(timeout.count()) + " ms");

@@ -57,6 +57,8 @@ void report(const std::exception_ptr& error) {
 
 Program::Program(int argc, char** argv)
     : options_(argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "program", {}) {
+  // Results and progress lines reach a redirected log as they happen, not at exit.
+  std::setvbuf(stdout, nullptr, _IOLBF, BUFSIZ);
   std::string pid;
   std::string term_grace;
   bool child = false;

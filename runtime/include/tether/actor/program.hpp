@@ -25,6 +25,8 @@
 // flag()); run_root() then answers --help (usage with defaults, exit 0) and refuses a
 // bad value or an unknown option with one line naming it (exit 2) before anything
 // starts. Arguments beginning with --tether- are tether's own (a child's argv).
+// stdout is line-buffered from construction, so a redirected log shows each line as it
+// is printed.
 
 #include <chrono>
 #include <cstdint>
