@@ -23,7 +23,7 @@ tether::task<tether::bench::BlobT> noop(tether::Call&, const tether::bench::Blob
 int main(int argc, char** argv) {
   tether::Program program(argc, argv);
   program.expose<tether::bench::Blob>("noop", noop);
-  const bool quick = !program.args().empty() && program.args().front() == "--quick";
+  const bool quick = program.flag("--quick", "fewer tasks");
   const std::size_t tasks = quick ? 5'000 : 50'000;
   return program.run_root("pool-bench", [&](tether::Actor& self) -> tether::task<void> {
     std::printf("%-8s %-12s %-10s %12s\n", "workers", "concurrency", "tasks", "tasks/s");

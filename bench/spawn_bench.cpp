@@ -162,8 +162,9 @@ int main(int argc, char** argv) {
                                             });
         co_return BlobT{};
       });
-  const std::string mode = program.args().empty() ? "" : program.args()[0];
-  if (mode == "--tree-root") {
+  const bool tree_root = program.flag("--tree-root", "run as the root of a measured tree");
+  const bool quick = program.flag("--quick", "fewer runs");
+  if (tree_root) {
     return program.run_root("tree-root", [](tether::Actor& self) -> tether::task<void> {
       co_await tether::open_actor_nursery(self, [](tether::ActorNursery& an) -> tether::task<void> {
         tether::Portal a = co_await an.start_actor("A");
@@ -176,7 +177,6 @@ int main(int argc, char** argv) {
     return program.run_root("child", [](tether::Actor&) -> tether::task<void> { co_return; });
 
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
-  const bool quick = mode == "--quick";
   const int runs = quick ? 10 : 50;
   std::vector<double> floor, ours, child_kill, parent_kill;
   floor = floor_spawns(runs);

@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <algorithm>
 #include <cstdio>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -43,9 +45,13 @@ int main(int argc, char** argv) {
   tether::Program program(argc, argv);
   program.expose<primes::Range>("count_primes", count_primes);
 
-  const std::uint64_t limit = program.number_option("--limit", 2'000'000'000);
-  const std::uint64_t chunks = program.number_option("--chunks", 64);
-  const std::uint64_t workers = program.number_option("--workers", 0);
+  program.describe("parallel_map: count primes with a pool of worker processes, timed against one");
+  const std::uint64_t limit =
+      program.number_option("--limit", 2'000'000'000, {.help = "count the primes below N"});
+  const std::uint64_t chunks = program.number_option(
+      "--chunks", 64, {.help = "slices of the range, one task each", .min = 1, .max = 1'000'000});
+  const std::uint64_t workers = program.number_option(
+      "--workers", 0, {.help = "worker processes, 0 for one per core", .max = 1024});
   return program.run_root("parallel-map", [&](tether::Actor& self) -> tether::task<void> {
     std::vector<primes::RangeT> slices;
     const std::uint64_t step = (limit + chunks - 1) / chunks;
@@ -70,12 +76,13 @@ int main(int argc, char** argv) {
     options.workers = workers;
     std::uint64_t pooled = 0;
     double with_pool = 0;
-    std::size_t worker_count = 0;
+    // The pool's size (0: one per core); its first tasks may finish before every worker boots.
+    const std::size_t worker_count =
+        workers != 0 ? workers : std::max(1u, std::thread::hardware_concurrency());
     std::function<tether::task<void>(tether::Pool&)> body =
         [&](tether::Pool& pool) -> tether::task<void> {
       for (const auto& c : co_await pool.map<primes::CountT>("count_primes", slices))
         pooled += c.value;
-      worker_count = pool.stats().workers_started;
       with_pool = seconds_since(start);
     };
     start = Clock::now();  // includes starting the worker processes

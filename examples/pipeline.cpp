@@ -84,7 +84,11 @@ int main(int argc, char** argv) {
   program.functions().expose_context<pipeline::Job>("transform", transform);
   program.expose<pipeline::Job>("consume", consume);
 
-  const std::uint64_t count = program.number_option("--count", 100'000);
+  program.describe("pipeline: producer -> transformer -> consumer, joined by streams");
+  // The consumer's sum is 64 bits wide: past this count the sum of squares would wrap.
+  constexpr std::uint64_t kMaxCount = 3'810'777;
+  const std::uint64_t count = program.number_option(
+      "--count", 100'000, {.help = "numbers to stream through", .min = 1, .max = kMaxCount});
   return program.run_root("root", [&](tether::Actor& self) -> tether::task<void> {
     const auto started = std::chrono::steady_clock::now();
     pipeline::SummaryT summary;
@@ -98,8 +102,10 @@ int main(int argc, char** argv) {
     });
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    // sum of squares 1..n = n(n+1)(2n+1)/6 (fits in 64 bits for n up to ~2 million)
-    const std::uint64_t expected = count * (count + 1) * (2 * count + 1) / 6;
+    // sum of squares 1..n = n(n+1)(2n+1)/6; the product before the division needs more
+    // than 64 bits above n ~ 2.1 million, the quotient fits them up to kMaxCount.
+    const auto n = static_cast<unsigned __int128>(count);
+    const auto expected = static_cast<std::uint64_t>(n * (n + 1) * (2 * n + 1) / 6);
     say(self, "sum of squares 1.." + std::to_string(count) + " = " + std::to_string(summary.sum) +
                   (summary.sum == expected ? " (correct)" : " (WRONG)") + ", " +
                   std::to_string(static_cast<std::uint64_t>(summary.items / seconds)) +

@@ -78,8 +78,11 @@ int main(int argc, char** argv) {
   program.expose<primes::Range>("count_primes", count_primes);
   program.expose<primes::Range>("coordinate", coordinate);
 
-  const std::uint64_t limit = program.number_option("--limit", 1'000'000'000);
-  const std::uint64_t workers = program.number_option("--workers", 2);
+  program.describe("prime_tree: count primes with a tree of actor processes");
+  const std::uint64_t limit =
+      program.number_option("--limit", 1'000'000'000, {.help = "count the primes below N"});
+  const std::uint64_t workers = program.number_option(
+      "--workers", 2, {.help = "counter processes under the coordinator", .min = 1, .max = 256});
   return program.run_root("root", [&](tether::Actor& self) -> tether::task<void> {
     const auto started = std::chrono::steady_clock::now();
     say(self, "counting the primes below " + std::to_string(limit) + " with a tree of actors");

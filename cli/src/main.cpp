@@ -1,4 +1,6 @@
 // tether: run a registry, look at a cluster, stop an actor.
+#include <cstdio>
+
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
@@ -39,7 +41,15 @@ int main(int argc, char** argv) {
   cancel_cmd->add_option("--timeout-ms", cancel_timeout_ms, "bound on each step (reach the registry, connect, stop)")
       ->check(CLI::Range(1, 600'000));
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help is a ParseError too, with exit code 0: CLI11 prints the usage.
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
+    // One line naming the bad value; 2, like every usage error of tether's programs.
+    std::fprintf(stderr, "tether: %s (see tether --help)\n", e.what());
+    return 2;
+  }
 
   if (*registry_cmd) {
     registry.heartbeat = std::chrono::milliseconds(registry_heartbeat_ms);

@@ -27,7 +27,7 @@ int run_registry(const RegistryCommand& command) {
                                                      .heartbeat_interval = command.heartbeat,
                                                      .default_lease = command.default_lease});
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "tether registry: cannot bind %s: %s\n", command.bind.c_str(), e.what());
+    std::fprintf(stderr, "tether registry: %s\n", e.what());  // names the endpoint
     return 2;
   }
   log::set_identity("registry", "");

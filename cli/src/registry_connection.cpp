@@ -9,6 +9,7 @@
 #include "tether/base/random_id.hpp"
 #include "tether/concurrency/nursery.hpp"
 #include "tether/discovery/registry_endpoint.hpp"
+#include "tether/transport/endpoints.hpp"
 
 namespace tether::cli {
 
@@ -17,7 +18,15 @@ namespace asio = boost::asio;
 int run_with_registry(const std::string& configured, std::chrono::milliseconds timeout,
                       std::string_view who,
                       std::function<task<void>(RegistryClient&, zmq::context_t&)> body) {
-  const std::string endpoint = resolve_registry_endpoint(configured);
+  std::string endpoint;
+  try {
+    // The default endpoint lives in the runtime directory, which may be unusable.
+    endpoint = resolve_registry_endpoint(configured);
+    if (!endpoint.empty()) transport::check_endpoint(endpoint);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%.*s: %s\n", static_cast<int>(who.size()), who.data(), e.what());
+    return 2;
+  }
   if (endpoint.empty()) {
     std::fprintf(stderr, "%.*s: no registry configured (TETHER_REGISTRY=none)\n",
                  static_cast<int>(who.size()), who.data());

@@ -3,8 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/io_context.hpp>
+
 #include "child_process.hpp"
+#include "no_leftovers.hpp"
 #include "run_command.hpp"
+#include "run_program.hpp"
 #include "temp_dir.hpp"
 
 namespace tether::test {
@@ -39,6 +43,20 @@ TEST(Examples, PipelineStreamsEveryItemThroughThreeActorsFoundByName) {
   EXPECT_NE(output.find("= 2666866670000 (correct)"), std::string::npos) << output;
   reap_zombies();
   EXPECT_TRUE(live_descendants(::getpid()).empty());
+}
+
+TEST(Examples, PipelineChecksItsSumRightAboveTwoMillionItems) {
+  // Given a count whose n(n+1)(2n+1) no longer fits 64 bits (above 2,097,151), when the
+  // pipeline checks its own sum, then it finds it correct: the check is not the overflow.
+  TempDir runtime;
+  const ProgramRun run = run_program(
+      {std::string(TETHER_EXAMPLES_DIR) + "/pipeline", "--count", "2100001"},
+      {{"XDG_RUNTIME_DIR", runtime.path().string()}, {"TETHER_REGISTRY", std::nullopt}}, 60s);
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  // 2100001 * 2100002 * 4200003 / 6
+  EXPECT_NE(run.out.find("= 3087006615004550001 (correct)"), std::string::npos) << run.out;
+  boost::asio::io_context io;
+  expect_no_leftover_processes(io);
 }
 
 TEST(Examples, ParallelMapGetsTheSameAnswerFromAPoolAsFromOneProcess) {

@@ -64,8 +64,8 @@ struct Tree {
 
 /// Starts links-root and returns once both leaves print that they work.
 Tree start_tree(bool busy, const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> argv{self_executable(), "--tether-role=links-root",
-                                busy ? "--leaves=busy" : "--leaves=idle"};
+  std::vector<std::string> argv{self_executable(), "--tether-role=links-root"};
+  if (!busy) argv.push_back("--idle-leaves");
   argv.insert(argv.end(), extra.begin(), extra.end());
   Tree tree{ChildProcess(argv, /*own_process_group=*/true), 0, {}};
   const std::string marker = busy ? "SPINNING " : "NAPPING ";

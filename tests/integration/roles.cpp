@@ -338,11 +338,10 @@ int run_tree_root(int argc, char** argv) {
 }
 
 /// A root actor for the link tests: root -> links-middle -> two leaves that spin on
-/// their loop thread (--leaves=busy) or sleep (--leaves=idle). SIGUSR1 makes the root's
-/// own nursery fail.
+/// their loop thread, or sleep (--idle-leaves). SIGUSR1 makes the root's own nursery fail.
 int run_links_root(int argc, char** argv) {
   Program program(argc, argv);
-  const bool busy = argument(argc, argv, "--leaves=") != "idle";
+  const bool busy = !program.flag("--idle-leaves", "leaves that sleep instead of spinning");
   ActorOptions options = test_actor_options("");
   options.stop_grace = 3s;
   return program.run_root(

@@ -53,7 +53,7 @@ ActorCore::ActorCore(const asio::any_io_executor& executor, zmq::context_t& cont
       executor_, context_, socket_config(transport::SocketKind::router, options_, identity_));
   const std::string bind =
       options_.bind_endpoint.empty()
-          ? transport::private_ipc_endpoint(identity_.name + "-" + identity_.uid)
+          ? transport::actor_ipc_endpoint(identity_.name, identity_.uid)
           : options_.bind_endpoint;
   endpoint_ = inbox_->bind(bind);
   // A peer that reached us through the inbox is gone when its route is.
@@ -129,6 +129,8 @@ task<void> ActorCore::receive_loop(std::shared_ptr<transport::Socket> socket) {
 void ActorCore::send_cancel(Peer& peer, wire::Header header, std::string_view reason,
                             std::chrono::milliseconds grace) {
   header.msg_id = ++next_msg_id_;
+  log::debug("actor {}: sending Cancel to {} (call {}, grace {} ms): {}", identity_.display(),
+             peer.identity.display(), header.call_id, grace.count(), reason);
   send(
       peer, header,
       [&](flatbuffers::FlatBufferBuilder& b) {
@@ -195,7 +197,9 @@ task<Portal> ActorCore::connect(const std::string& endpoint) {
         "actor at " + endpoint + " refused the connection: " +
         (welcome->reason() ? welcome->reason()->str() : std::string("no reason given")));
   }
-  co_return Portal(*this, identity_from_wire(welcome->actor()));  // handle() made the Peer
+  const ActorIdentity peer = identity_from_wire(welcome->actor());
+  log::debug("actor {}: connected to {} at {}", identity_.display(), peer.display(), endpoint);
+  co_return Portal(*this, peer);  // handle() made the Peer
 }
 
 bool ActorCore::send_frame(Peer& peer, zmq::message_t envelope, transport::Priority priority) {
@@ -258,6 +262,7 @@ void ActorCore::handle(transport::InboundMessage message,
     slot->identity = peer_identity;
     if (!slot->dealer) slot->socket = inbox_.get();  // our own connection to it, if any, wins
     slot->routing_id = routing_id;
+    log::debug("actor {}: {} connected to us", identity_.display(), peer_identity.display());
     const auto welcome = wire::encode_welcome(
         encoder_, {.in_reply_to = env.msg_id(), .from = identity_.ref()}, identity_.ref(),
         static_cast<std::uint32_t>(options_.heartbeat_interval.count()));

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include <fmt/core.h>
@@ -55,7 +56,10 @@ SpawnSpec spawn_spec(const detail::ActorCore& core, const std::string& name, con
   if (!options.bind_endpoint.empty()) spec.argv.push_back("--tether-bind=" + options.bind_endpoint);
   spec.argv.insert(spec.argv.end(), options.extra_args.begin(), options.extra_args.end());
   spec.extra_env = options.env;
-  if (!options.log_level.empty()) spec.extra_env.push_back("TETHER_LOG=" + options.log_level);
+  if (!options.log_level.empty())
+    spec.extra_env.push_back("TETHER_LOG=" + options.log_level);
+  else if (std::getenv("TETHER_LOG"))  // our level as read, so a typo is reported once, by us
+    spec.extra_env.push_back("TETHER_LOG=" + std::string(log::level_name(log::level())));
   return spec;
 }
 

@@ -191,6 +191,9 @@ task<void> ActorCore::serve_call(std::string peer_uid, std::uint64_t call_id,
 
 void ActorCore::on_cancel(Peer& peer, const wire::Envelope& envelope) {
   auto it = peer.serving.find(envelope.call_id());
+  log::debug("actor {}: Cancel from {} for call {} ({})", identity_.display(),
+             peer.identity.display(), envelope.call_id(),
+             it == peer.serving.end() ? "not running: acknowledged" : "cancelling it");
   if (it == peer.serving.end()) {
     // Already answered (the answer is on its way) or not started yet: ack so no one
     // waits, and remember it in case its Start is still on the way.

@@ -125,9 +125,13 @@ ExitStatus ExitStatus::from_wait_status(int status) {
 
 ChildProcess::ChildProcess(const boost::asio::any_io_executor& executor, const SpawnSpec& spec)
     : watch_(std::make_unique<Watch>(executor)) {
-  std::vector<std::string> env;
-  for (char** e = environ; *e; ++e) env.emplace_back(*e);
-  env.insert(env.end(), spec.extra_env.begin(), spec.extra_env.end());
+  // extra_env replaces what it names: getenv() would find an inherited value first.
+  auto name_of = [](std::string_view entry) { return entry.substr(0, entry.find('=')); };
+  std::vector<std::string> env(spec.extra_env.begin(), spec.extra_env.end());
+  for (char** e = environ; *e; ++e)
+    if (std::none_of(spec.extra_env.begin(), spec.extra_env.end(),
+                     [&](const std::string& x) { return name_of(x) == name_of(*e); }))
+      env.emplace_back(*e);
   std::vector<char*> argv, envp;
   for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);

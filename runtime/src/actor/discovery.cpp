@@ -28,6 +28,8 @@ task<void> ActorCore::register_self() {
           .count());
   try {
     co_await registry_->register_actor(std::move(record));
+    log::debug("actor {}: registered at {} as '{}'", identity_.display(), options_.registry,
+               identity_.name);
   } catch (const RegistryUnavailable& e) {
     // Kept: the client registers it as soon as a registry answers.
     log::warn("actor {}: not registered yet: {}", identity_.display(), e.what());
@@ -121,6 +123,8 @@ void require_unambiguous(const std::string& name, const std::vector<ActorRecord>
 
 task<Portal> Actor::find_actor(std::string name, NameScope scope) {
   auto found = co_await require_registry(*core_).lookup(name, scope);
+  log::debug("actor {}: lookup '{}' {}: {} found", core_->identity_.display(), name, where(scope),
+             found.size());
   if (found.empty())
     throw ActorNotFound("no actor named '" + name + "' is registered " + where(scope));
   require_unambiguous(name, found, scope);
@@ -130,6 +134,8 @@ task<Portal> Actor::find_actor(std::string name, NameScope scope) {
 task<Portal> Actor::wait_for_actor(std::string name, std::chrono::milliseconds timeout,
                                    NameScope scope) {
   auto found = co_await require_registry(*core_).wait_for(name, timeout, scope);
+  log::debug("actor {}: waited for '{}' {}: {}", core_->identity_.display(), name, where(scope),
+             found ? "found " + found->uid : std::string("not registered in time"));
   if (!found)
     throw ActorNotFound("no actor named '" + name + "' registered " + where(scope) + " within " +
                         std::to_string(timeout.count()) + " ms");

@@ -6,6 +6,8 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <limits>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -16,8 +18,10 @@
 #include "signal_watch.hpp"
 #include "tether/actor/child_process.hpp"
 #include "tether/base/log.hpp"
+#include "tether/base/parse_number.hpp"
 #include "tether/discovery/registry_endpoint.hpp"
 #include "tether/registry/registry_service.hpp"
+#include "tether/transport/endpoints.hpp"
 
 namespace tether {
 
@@ -53,11 +57,15 @@ void report(const std::exception_ptr& error) {
 
 }  // namespace
 
-Program::Program(int argc, char** argv) {
+Program::Program(int argc, char** argv)
+    : options_(argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "program", {}) {
+  // Results and progress lines reach a redirected log as they happen, not at exit.
+  std::setvbuf(stdout, nullptr, _IOLBF, BUFSIZ);
   std::string pid;
   std::string term_grace;
   std::string handoff_fd;
   bool child = false;
+  std::vector<std::string> user_args;  // what the program's own options may take
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
     if (a == kChildFlag) {
@@ -77,35 +85,87 @@ Program::Program(int argc, char** argv) {
                take(a, "--tether-registry=", registry_) || take(a, "--registry=", registry_)) {
     } else {
       args_.emplace_back(a);
+      if (!a.starts_with("--tether-")) user_args.emplace_back(a);
     }
   }
+  options_ = ProgramOptions(options_.program(), std::move(user_args));
   if (!child) parent_endpoint_.clear();
-  if (child && !handoff_fd.empty()) namespace_token_ = take_handoff(std::stoi(handoff_fd));
+  auto internal = [&](std::string_view key, const std::string& text) -> std::uint64_t {
+    if (text.empty()) return 0;
+    auto value = parse_number(text, {.max = std::numeric_limits<std::int32_t>::max()});
+    if (value) return value.value();
+    if (bad_internal_argument_.empty())
+      bad_internal_argument_ = std::string(key) + " '" + text + "' " + value.error();
+    return 0;
+  };
+  parent_pid_ = static_cast<long>(internal("--tether-parent-pid", pid));
+  term_grace_ = std::chrono::milliseconds(internal("--tether-term-grace", term_grace));
+  if (child && !handoff_fd.empty())
+    namespace_token_ = take_handoff(static_cast<int>(internal("--tether-handoff-fd", handoff_fd)));
   if (!child && name_space_.empty())
     if (const char* env = std::getenv("TETHER_NAMESPACE")) name_space_ = env;
-  if (!pid.empty()) parent_pid_ = std::stol(pid);
-  if (!term_grace.empty()) term_grace_ = std::chrono::milliseconds(std::stol(term_grace));
 }
 
-std::uint64_t Program::number_option(std::string_view name, std::uint64_t fallback) const {
-  for (std::size_t i = 0; i + 1 < args_.size(); ++i) {
-    if (args_[i] != name) continue;
-    try {
-      if (args_[i + 1].empty() || args_[i + 1][0] == '-') throw std::invalid_argument("sign");
-      std::size_t used = 0;
-      const auto value = std::stoull(args_[i + 1], &used);
-      if (used == args_[i + 1].size()) return value;
-    } catch (const std::exception&) {
-    }
-    throw std::invalid_argument(std::string(name) + " needs a number, not '" + args_[i + 1] + "'");
-  }
-  return fallback;
+Program& Program::describe(std::string about) {
+  options_.describe(std::move(about));
+  return *this;
+}
+
+std::uint64_t Program::number_option(std::string_view name, std::uint64_t fallback,
+                                     const NumberOption& spec) {
+  return options_.number(name, fallback, spec);
+}
+
+bool Program::flag(std::string_view name, std::string_view help) {
+  return options_.flag(name, help);
 }
 
 int Program::run_root(std::string name, std::function<task<void>(Actor&)> main,
                       ActorOptions options) {
-  if (is_child()) return run_child(std::move(options));
+  const std::string& program = options_.program();
+  if (is_child()) {
+    if (!bad_internal_argument_.empty() || options_.bad_value()) {
+      log::error("pid {}: cannot start as a child actor: {}", ::getpid(),
+                 bad_internal_argument_.empty() ? *options_.bad_value() : bad_internal_argument_);
+      return 2;
+    }
+    try {
+      return run_child(std::move(options));
+    } catch (const std::exception& e) {
+      // Raised before the child served anything: its parent sees BootFailed with this code.
+      log::error("pid {}: cannot start as a child actor: {}", ::getpid(), e.what());
+      return 2;
+    }
+  }
+  options_.document("--registry ENDPOINT",
+                    "the registry to join; default $TETHER_REGISTRY, else this user's own "
+                    "(\"none\": no discovery)");
+  options_.document("--namespace NAME",
+                    "an open namespace for this tree's names, shared with every program "
+                    "that names it; default $TETHER_NAMESPACE, else the tree's own (closed)");
+  if (options_.help_requested()) {
+    std::fputs(options_.usage().c_str(), stdout);
+    return 0;
+  }
+  std::optional<std::string> usage_error = options_.bad_value();
+  if (!usage_error)
+    if (auto unknown = options_.unknown_option()) usage_error = "unknown option '" + *unknown + "'";
+  if (usage_error) {
+    std::fprintf(stderr, "%s: %s (see %s --help)\n", program.c_str(), usage_error->c_str(),
+                 program.c_str());
+    return 2;
+  }
+  try {
+    return run_actor_root(std::move(name), std::move(main), std::move(options));
+  } catch (const std::exception& e) {
+    // Only setup throws out of the loop (main's own errors are reported as exit 1).
+    std::fprintf(stderr, "%s: cannot start: %s\n", program.c_str(), e.what());
+    return 2;
+  }
+}
 
+int Program::run_actor_root(std::string name, std::function<task<void>(Actor&)> main,
+                            ActorOptions options) {
   options.name = std::move(name);
   if (options.name_space.empty()) options.name_space = name_space_;  // empty: the tree's own
   // Orphans of a child that dies mid-teardown re-parent to us, and we end them.
@@ -120,8 +180,11 @@ int Program::run_root(std::string name, std::function<task<void>(Actor&)> main,
   detail::SignalWatch signal_watch(io.get_executor(), options.stop_grace,
                                    [&](int sig, std::chrono::milliseconds) { on_signal(sig); });
   zmq::context_t context;
+  if (const auto why = transport::runtime_directory_fallback_reason(); !why.empty())
+    log::warn("{}; using {}", why, transport::private_runtime_directory().string());
   // Zero-config discovery: the first root of this user hosts the default registry.
   options.registry = resolve_registry_endpoint(options.registry.empty() ? registry_ : options.registry);
+  if (!options.registry.empty()) transport::check_endpoint(options.registry);  // before zmq sees it
   const bool may_host = options.registry == default_registry_endpoint();
   const std::optional<RegistryHostLock> host_lock =
       may_host ? RegistryHostLock::try_acquire() : std::nullopt;
@@ -250,7 +313,7 @@ int Program::run_child(ActorOptions options) {
   };
   asio::co_spawn(io, actor.run(child_main()), [&](std::exception_ptr e) {
     if (e) {
-      log::error("actor {}: {}", actor.identity().display(), describe(e));
+      log::error("actor {}: {}", actor.identity().display(), tether::describe(e));
       exit_code = 1;
     }
     io.stop();

@@ -12,9 +12,19 @@
 namespace tether::log {
 namespace {
 
+constexpr std::string_view kLevelNames = "trace, debug, info, warn, error, off";
+
 Level initial_level() {
   const char* env = std::getenv("TETHER_LOG");
-  return env ? parse_level(env) : Level::warn;
+  if (!env) return Level::warn;
+  const Level level = parse_level(env);
+  if (level == Level::info && std::string_view(env) != "info") {
+    // Said at once, so a typo never silently hides the lines it was meant to show.
+    const std::string line = fmt::format(
+        "tether: TETHER_LOG='{}' is not a level (want {}); using info\n", env, kLevelNames);
+    [[maybe_unused]] auto n = ::write(STDERR_FILENO, line.data(), line.size());
+  }
+  return level;
 }
 
 std::atomic<Level>& current() {
@@ -31,7 +41,9 @@ Identity& identity() {
   return id;
 }
 
-constexpr std::string_view level_name(Level l) {
+}  // namespace
+
+std::string_view level_name(Level l) noexcept {
   switch (l) {
     case Level::trace:
       return "trace";
@@ -48,6 +60,8 @@ constexpr std::string_view level_name(Level l) {
   }
   return "off";
 }
+
+namespace {
 
 /// Names, uids and reasons in a message may come from peers: a newline or an escape
 /// sequence in one must not forge a line of its own or rewrite the terminal.

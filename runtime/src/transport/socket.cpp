@@ -7,6 +7,7 @@
 
 #include "socket_impl.hpp"
 #include "tether/base/log.hpp"
+#include "tether/transport/endpoints.hpp"
 
 namespace tether::transport {
 
@@ -53,6 +54,7 @@ void Socket::Impl::close() {
   probe_timer_.cancel();
   fd_.release();  // before the zmq close: the reactor must forget libzmq's fd first
   socket_.close();
+  ipc_file_.remove();  // libzmq would leave it behind (ipc_file.hpp)
   inbox_.close();
   retry_timer_.cancel();
   drained_.cancel();
@@ -74,11 +76,19 @@ Socket::~Socket() {
 }
 
 std::string Socket::bind(const std::string& endpoint) {
-  impl_->socket_.bind(endpoint);
-  return impl_->socket_.get(zmq::sockopt::last_endpoint);
+  check_endpoint(endpoint);
+  try {
+    impl_->socket_.bind(endpoint);
+  } catch (const zmq::error_t& e) {
+    throw std::runtime_error("cannot bind " + endpoint + ": " + e.what());
+  }
+  std::string bound = impl_->socket_.get(zmq::sockopt::last_endpoint);
+  impl_->ipc_file_ = IpcFile::bound_at(bound);
+  return bound;
 }
 
 void Socket::connect(const std::string& endpoint) {
+  check_endpoint(endpoint);
   impl_->socket_.connect(endpoint);
 }
 

@@ -12,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "connection_watch.hpp"
+#include "ipc_file.hpp"
 #include "tether/transport/socket.hpp"
 #include "tether/transport/zmq_fd.hpp"
 
@@ -62,6 +63,7 @@ class Socket::Impl : public std::enable_shared_from_this<Socket::Impl> {
   boost::asio::any_io_executor executor_;
   SocketConfig config_;
   zmq::socket_t socket_;
+  IpcFile ipc_file_;  // removed when the socket closes
   ZmqFd fd_;
   Inbox inbox_;
   std::optional<InboundMessage> held_;  // did not fit the inbox; reading paused meanwhile

@@ -23,6 +23,12 @@
 // A child stops (cancelling what it serves, and so its own children) when its parent
 // asks, when its parent is lost, or on SIGTERM/SIGINT; PR_SET_PDEATHSIG delivers
 // SIGTERM if the parent process dies.
+// Command line: a root's options are declared where they are read (number_option(),
+// flag()); run_root() then answers --help (usage with defaults, exit 0) and refuses a
+// bad value or an unknown option with one line naming it (exit 2) before anything
+// starts. Arguments beginning with --tether- are tether's own (a child's argv).
+// stdout is line-buffered from construction, so a redirected log shows each line as it
+// is printed.
 
 #include <chrono>
 #include <cstdint>
@@ -33,6 +39,7 @@
 
 #include "tether/actor/actor.hpp"
 #include "tether/actor/functions.hpp"
+#include "tether/actor/program_options.hpp"
 
 namespace tether {
 
@@ -51,23 +58,37 @@ class Program {
   bool is_child() const noexcept { return !parent_endpoint_.empty(); }
   /// The arguments that are not tether's own.
   const std::vector<std::string>& args() const noexcept { return args_; }
-  /// The number after `name` in args() ("--limit 1000"), or `fallback` if absent.
-  /// Throws std::invalid_argument naming the option if it is not a number.
-  std::uint64_t number_option(std::string_view name, std::uint64_t fallback) const;
+
+  // -- options (see ProgramOptions) --------------------------------------------------
+  /// One line about the program, the first line of --help.
+  Program& describe(std::string about);
+  /// The number given as `--name N` (or `--name=N`), or `fallback` if absent. A value
+  /// that is not a decimal number within [spec.min, spec.max] makes run_root() exit 2
+  /// naming it (the fallback is returned meanwhile).
+  std::uint64_t number_option(std::string_view name, std::uint64_t fallback,
+                              const NumberOption& spec = {});
+  /// Whether `--name` was given.
+  bool flag(std::string_view name, std::string_view help);
+  ProgramOptions& options() noexcept { return options_; }
 
   /// Runs `main(actor)` as the root actor named `name` — or, in a child, serves until
-  /// stopped. Returns the process exit code: 0 on success, 1 on an error (printed),
-  /// 130 after SIGINT.
+  /// stopped. Returns the process exit code: 0 on success (and after --help), 1 on an
+  /// error of `main` (printed), 2 when it cannot start (a bad option, endpoint or
+  /// runtime directory: one line on stderr), 128 + the signal after SIGINT/SIGTERM.
   int run_root(std::string name, std::function<task<void>(Actor&)> main, ActorOptions options = {});
 
   /// Marker arguments a parent passes to its children.
   static constexpr const char* kChildFlag = "--tether-child";
 
  private:
+  int run_actor_root(std::string name, std::function<task<void>(Actor&)> main,
+                     ActorOptions options);
   int run_child(ActorOptions options);
 
   Functions functions_;
   std::vector<std::string> args_;
+  ProgramOptions options_;
+  std::string bad_internal_argument_;  // a --tether-... value our parent got wrong
   std::string parent_endpoint_;
   std::string child_uid_;
   std::string child_name_;

@@ -12,7 +12,10 @@ namespace tether::log {
 enum class Level { trace = 0, debug, info, warn, error, off };
 
 /// Parses "trace", "debug", "info", "warn", "error" or "off"; unknown text gives info.
+/// A TETHER_LOG that is none of these is reported once on stderr, naming it.
 Level parse_level(std::string_view text) noexcept;
+/// The name parse_level() reads back ("debug").
+std::string_view level_name(Level level) noexcept;
 
 /// Initial level comes from the TETHER_LOG environment variable (default: warn).
 void set_level(Level level) noexcept;

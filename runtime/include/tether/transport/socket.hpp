@@ -79,8 +79,11 @@ class Socket {
   Socket& operator=(const Socket&) = delete;
 
   // -- setup (before start) --------------------------------------------------------
-  /// Binds and returns the resolved endpoint (tcp://127.0.0.1:* gets its port).
+  /// Binds and returns the resolved endpoint (tcp://127.0.0.1:* gets its port). Throws
+  /// std::invalid_argument for a malformed endpoint (check_endpoint), std::runtime_error
+  /// naming it when zmq cannot bind.
   std::string bind(const std::string& endpoint);
+  /// Throws std::invalid_argument for a malformed endpoint (check_endpoint).
   void connect(const std::string& endpoint);
   /// The raw socket, for setup the wrapper does not cover. Never use it after start().
   zmq::socket_t& native_before_start();
