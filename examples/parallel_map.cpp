@@ -9,11 +9,11 @@
 //   parallel_map [--limit N] [--chunks K] [--workers W]   (W = 0: one per core)
 #include <unistd.h>
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "prime_messages_generated.h"
