@@ -5,6 +5,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "actor_core.hpp"
+#include "reexec_guard.hpp"
 #include "tether/base/host.hpp"
 #include "tether/base/log.hpp"
 #include "tether/base/random_id.hpp"
@@ -43,6 +44,7 @@ ActorCore::ActorCore(const asio::any_io_executor& executor, zmq::context_t& cont
       options_(std::move(options)),
       owner_(owner),
       identity_(make_identity(options_.name)) {
+  refuse_unclaimed_child();  // a re-executed main() that skipped Program: not a fork bomb
   if (!options_.uid.empty()) identity_.uid = options_.uid;
   if (options_.name_space.empty()) {
     // A tree's own namespace: the root names it after itself and makes its proof.
@@ -58,7 +60,8 @@ ActorCore::ActorCore(const asio::any_io_executor& executor, zmq::context_t& cont
   endpoint_ = inbox_->bind(bind);
   // A peer that reached us through the inbox is gone when its route is.
   inbox_->on_unroutable([this](std::string_view peer) { on_route_gone(peer); });
-  inbox_->start();
+  // Pumped only while serve() runs: an Actor that is not serving holds no work on the
+  // loop, so the embedding service's io_context::run() can return.
   if (!options_.registry.empty()) {
     RegistryClientOptions registry;
     registry.endpoint = options_.registry;
@@ -94,11 +97,13 @@ Peer* ActorCore::find_peer(std::string_view uid) {
 task<void> ActorCore::serve() {
   if (service_) throw std::logic_error("serve() is already running for " + identity_.display());
   std::exception_ptr ended;
+  inbox_->start();
   try {
     co_await open_nursery([&](Nursery& n) -> task<void> {
       service_ = &n;
       n.start_soon(receive_loop(inbox_));
       n.start_soon(watch_loop());
+      n.start_soon(end_serve_on_stop_request(n));
       if (registry_) {
         n.start_soon(registry_->run());
         n.start_soon(register_self());
@@ -109,6 +114,13 @@ task<void> ActorCore::serve() {
     ended = std::current_exception();
   }
   service_ = nullptr;
+  if (!stop_requester_.empty() && !stop_acknowledged_) {
+    // Asked to stop, and the owner ended serve() without answering: answer now, while
+    // the requester is still connected.
+    co_await allow_cleanup();
+    co_await shielded(acknowledge_stop(options_.cancel_ack_timeout));
+    co_await shielded(await_stop_acks_delivered());
+  }
   loss_listeners_.clear();  // stopping ourselves is not losing a peer
   // Nobody will receive replies any more: fail what still waits, close connections.
   std::vector<std::string> uids;
@@ -118,6 +130,7 @@ task<void> ActorCore::serve() {
     handshake->failure = std::make_exception_ptr(PeerLost({}, "this actor stopped serving"));
     handshake->complete();
   }
+  inbox_->pause();
   if (ended) std::rethrow_exception(ended);
 }
 
@@ -351,6 +364,13 @@ const std::string& Actor::endpoint() const noexcept {
 }
 task<void> Actor::serve() {
   return core_->serve();
+}
+void Actor::set_run_main(TaskHandle* main) noexcept {
+  core_->run_main_ = main;
+}
+task<void> Actor::stop_requested() {
+  core_->stop_handled_by_owner_ = true;  // now, not when first awaited
+  return core_->wait_for_stop_request();
 }
 task<Portal> Actor::connect(const std::string& endpoint) {
   return core_->connect(endpoint);

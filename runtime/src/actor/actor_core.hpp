@@ -132,6 +132,9 @@ class ActorCore {
   void on_spawn(Peer& peer, transport::InboundMessage message);
   /// Resolves when a peer asked this whole actor to stop (Cancel with call id 0).
   task<void> wait_for_stop_request();
+  /// Unless the owner handles stops (stop_handled_by_owner_): on a stop request, cancels
+  /// what this actor serves (bounded by the stop's deadline) and ends serve().
+  task<void> end_serve_on_stop_request(Nursery& service);
   void on_actor_cancel(Peer& peer, const wire::Envelope& envelope);
   /// A peer asked us to stop one of our children (Cancel 0 addressed to the child).
   void on_child_stop_request(Peer& peer, const wire::Envelope& envelope, std::string child_uid);
@@ -220,6 +223,9 @@ class ActorCore {
   std::string stop_requester_;                              // uid to send CancelAck to
   std::vector<std::string> stop_acks_sent_;                 // requesters answered
   std::uint64_t stop_request_msg_ = 0;
+  bool stop_acknowledged_ = false;      // acknowledge_stop() ran: it answers once
+  bool stop_handled_by_owner_ = false;  // Program, or a service awaiting stop_requested()
+  TaskHandle* run_main_ = nullptr;       // Actor::run's main, while it runs
   PendingCall* serving_drained_ = nullptr;  // completed when serving_count_ hits 0
   std::unique_ptr<RegistryClient> registry_;  // when options_.registry is set
   std::map<std::string, ActorNursery*> child_nurseries_;

@@ -8,6 +8,7 @@
 #include <fmt/core.h>
 
 #include "actor_core.hpp"
+#include "reexec_guard.hpp"
 #include "tether/actor/program.hpp"
 #include "tether/base/log.hpp"
 
@@ -56,6 +57,7 @@ SpawnSpec spawn_spec(const detail::ActorCore& core, const std::string& name, con
   if (!options.bind_endpoint.empty()) spec.argv.push_back("--tether-bind=" + options.bind_endpoint);
   spec.argv.insert(spec.argv.end(), options.extra_args.begin(), options.extra_args.end());
   spec.extra_env = options.env;
+  spec.extra_env.push_back(std::string(detail::kSpawnedChildEnv) + "=" + uid);
   if (!options.log_level.empty())
     spec.extra_env.push_back("TETHER_LOG=" + options.log_level);
   else if (std::getenv("TETHER_LOG"))  // our level as read, so a typo is reported once, by us
@@ -101,7 +103,10 @@ task<Portal> ActorNursery::start_actor(std::string name, SpawnOptions options) {
     const ExitStatus status = co_await shielded(process->wait());
     const std::string why =
         exited_during_boot
-            ? fmt::format("child '{}' (pid {}) {} during boot", name, pid, status.describe())
+            ? fmt::format("child '{}' (pid {}) {} during boot{}", name, pid, status.describe(),
+                          status.code == detail::kUnclaimedChildExit && status.signal == 0
+                              ? std::string(": ") + detail::unclaimed_child_advice()
+                              : std::string())
             : fmt::format("child '{}' (pid {}) did not finish booting within {} ms", name, pid,
                           options.boot_timeout.count());
     if (options.on_exit) options.on_exit(status);

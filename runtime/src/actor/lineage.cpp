@@ -84,6 +84,26 @@ task<void> ActorCore::wait_for_stop_request() {
   co_await stop_request_.wait();
 }
 
+task<void> ActorCore::end_serve_on_stop_request(Nursery& service) {
+  co_await stop_request_.wait();
+  if (stop_handled_by_owner_) co_return;
+  // Nothing in this process (no Program, no service awaiting stop_requested()) decides
+  // what stopping means, so the actor stops itself rather than ignore the request.
+  if (run_main_) {
+    // Actor::run: main goes first (its children are stopped over live connections);
+    // serving ends when it has.
+    log::info("actor {}: stopping on request: cancelling run()'s main", identity_.display());
+    run_main_->cancel();
+    co_return;
+  }
+  const auto bound = stop_deadline_ ? std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          *stop_deadline_ - Clock::now())
+                                    : options_.stop_grace;
+  log::info("actor {}: stopping on request: serve() ends", identity_.display());
+  co_await cancel_serving_calls(std::max(bound, std::chrono::milliseconds(1)));
+  service.cancel();
+}
+
 void ActorCore::on_actor_cancel(Peer& peer, const wire::Envelope& envelope) {
   const auto* to = envelope.to();
   if (to && to->uid() && to->uid()->size() > 0 && to->uid()->string_view() != identity_.uid)
@@ -107,6 +127,8 @@ void ActorCore::request_stop(std::optional<Clock::time_point> deadline) {
 }
 
 task<void> ActorCore::acknowledge_stop(std::chrono::milliseconds bound) {
+  if (stop_acknowledged_) co_return;
+  stop_acknowledged_ = true;
   Peer* requester = stop_requester_.empty() ? nullptr : find_peer(stop_requester_);
   if (!requester) {
     if (!stop_requester_.empty())

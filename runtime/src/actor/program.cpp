@@ -15,6 +15,7 @@
 #include <zmq.hpp>
 
 #include "actor_core.hpp"
+#include "reexec_guard.hpp"
 #include "signal_watch.hpp"
 #include "tether/actor/child_process.hpp"
 #include "tether/base/log.hpp"
@@ -89,6 +90,7 @@ Program::Program(int argc, char** argv)
     }
   }
   options_ = ProgramOptions(options_.program(), std::move(user_args));
+  if (child) detail::claim_spawned_child();
   if (!child) parent_endpoint_.clear();
   auto internal = [&](std::string_view key, const std::string& text) -> std::uint64_t {
     if (text.empty()) return 0;
@@ -198,6 +200,7 @@ int Program::run_actor_root(std::string name, std::function<task<void>(Actor&)> 
     log::info("actor {}: hosting the registry at {}", actor.identity().display(),
               embedded->endpoint());
   detail::ActorCore& core = *actor.core_;
+  core.stop_handled_by_owner_ = true;  // stop_when_asked below
 
   on_signal = [&](int sig) {
     if (signalled) return;
@@ -292,6 +295,7 @@ int Program::run_child(ActorOptions options) {
   Actor actor(io.get_executor(), context, functions_, options);
   log::set_identity(actor.identity().name, actor.identity().uid);
   detail::ActorCore& core = *actor.core_;
+  core.stop_handled_by_owner_ = true;  // child_main below
   core_ptr = &core;
 
   int exit_code = 0;

@@ -47,7 +47,16 @@ ConnectionWatch::~ConnectionWatch() {
 }
 
 void ConnectionWatch::start() {
+  if (closed_) return;
+  paused_ = false;
+  if (running_) return;  // paused, but not yet parked: it carries on
+  running_ = true;
   asio::co_spawn(executor_, [self = shared_from_this()] { return self->pump(); }, asio::detached);
+}
+
+void ConnectionWatch::pause() {
+  paused_ = true;
+  if (fd_) fd_->cancel();
 }
 
 void ConnectionWatch::close() {
@@ -77,9 +86,13 @@ void ConnectionWatch::read_events() {
 
 asio::awaitable<void> ConnectionWatch::pump() {
   auto self = shared_from_this();
-  while (!closed_) {
+  struct Running {
+    bool& flag;
+    ~Running() { flag = false; }
+  } running{running_};
+  while (!closed_ && !paused_) {
     read_events();
-    if (closed_) break;
+    if (closed_ || paused_) break;
     // The edge rule (see pump.cpp): re-read ZMQ_EVENTS after the last zmq call.
     if (pair_.get(zmq::sockopt::events) & ZMQ_POLLIN) continue;
     auto [ec] = co_await fd_->async_wait(asio::as_tuple(asio::use_awaitable));

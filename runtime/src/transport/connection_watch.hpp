@@ -31,7 +31,10 @@ class ConnectionWatch : public std::enable_shared_from_this<ConnectionWatch> {
   ConnectionWatch(const ConnectionWatch&) = delete;
   ConnectionWatch& operator=(const ConnectionWatch&) = delete;
 
+  /// Starts reading events, or resumes after pause().
   void start();
+  /// Stops reading events (they wait in the monitor) so the loop holds no work of ours.
+  void pause();
   /// Stops the monitor; no callback runs afterwards. Idempotent.
   void close();
 
@@ -45,6 +48,8 @@ class ConnectionWatch : public std::enable_shared_from_this<ConnectionWatch> {
   std::unique_ptr<ZmqFd> fd_;
   std::function<void(Event, int)> on_event_;
   bool closed_ = false;
+  bool paused_ = false;
+  bool running_ = false;  // a pump coroutine exists
 };
 
 }  // namespace tether::transport

@@ -18,13 +18,17 @@ void Socket::Impl::wake() {
 
 asio::awaitable<void> Socket::Impl::pump() {
   auto self = shared_from_this();  // state lives while the pump runs
-  while (!closed_) {
+  struct Running {  // cleared however the pump ends, so start() knows to spawn anew
+    bool& flag;
+    ~Running() { flag = false; }
+  } running{pump_running_};
+  while (!closed_ && !paused_) {
     std::size_t budget = config_.pump_budget;
     // Writes first, reads last: a read that ends in EAGAIN has just drained libzmq's
     // command mailbox, so anything after it will signal the fd and we may park at
     // once. A final ZMQ_EVENTS read would cost a poll() and getpid() per turn.
     budget -= write_batch(budget);
-    if (closed_) break;
+    if (closed_ || paused_) break;
     if (held_) deliver_held();
     mailbox_drained_ = false;
     if (!held_) budget -= read_batch(budget);

@@ -97,9 +97,12 @@ zmq::socket_t& Socket::native_before_start() {
 }
 
 void Socket::start() {
-  if (impl_->started_ || impl_->closed_) return;
+  if (impl_->closed_ || (impl_->started_ && !impl_->paused_)) return;
   impl_->started_ = true;
+  impl_->paused_ = false;
   if (impl_->watch_) impl_->watch_->start();
+  if (impl_->pump_running_) return;  // paused, but not yet parked: it carries on
+  impl_->pump_running_ = true;
   asio::co_spawn(
       impl_->executor_, [impl = impl_]() { return impl->pump(); },
       [](std::exception_ptr e) {
@@ -110,6 +113,15 @@ void Socket::start() {
           log::error("transport: pump failed: {}", ex.what());
         }
       });
+}
+
+void Socket::pause() {
+  if (impl_->closed_ || !impl_->started_ || impl_->paused_) return;
+  impl_->paused_ = true;
+  if (impl_->watch_) impl_->watch_->pause();
+  impl_->retry_timer_.cancel();
+  impl_->probe_timer_.cancel();
+  impl_->wake();
 }
 
 Result<void, SendError> Socket::send(OutboundMessage message, Priority priority) {

@@ -81,6 +81,8 @@ class Socket::Impl : public std::enable_shared_from_this<Socket::Impl> {
   boost::asio::steady_timer retry_timer_;
   boost::asio::steady_timer drained_;  // cancelled when the outbox empties (flush)
   bool started_ = false;
+  bool paused_ = false;        // pause(): the pump leaves at its next turn
+  bool pump_running_ = false;  // a pump coroutine exists (until it returns)
   bool closed_ = false;
   bool waiting_ = false;
   std::vector<zmq::message_t> frames_;  // receive scratch, reused

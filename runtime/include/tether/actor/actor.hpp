@@ -37,6 +37,9 @@ class context_t;
 
 namespace tether {
 
+class Nursery;
+class TaskHandle;
+
 struct ActorOptions {
   std::string name = "actor";
   /// Fixed uid instead of a random one (a parent assigns its children theirs).
@@ -93,11 +96,26 @@ class Actor {
   /// The inbox endpoint, resolved (a tcp port chosen by the OS is filled in).
   const std::string& endpoint() const noexcept;
 
-  /// Serves calls and keeps connections alive until cancelled. connect() and every
-  /// Portal work only while serve() runs.
+  /// Serves calls and keeps connections alive until cancelled, or until this actor is
+  /// asked to stop (see stop_requested()). connect() and every Portal work only while
+  /// serve() runs. An Actor that is not serving (only constructed, or after serve()
+  /// returned) holds no work on the loop: an embedding service's io_context::run()
+  /// returns once the service's own work is done.
   task<void> serve();
 
+  /// Completes when this actor is asked to stop: its parent's Cancel, `tether cancel`,
+  /// or the loss of its parent. Calling it says "this process decides what stopping
+  /// means": the caller then ends serve() (cancel it) when ready, and serve() confirms
+  /// the stop to whoever asked before it returns. If nobody calls it, a stop request
+  /// ends serve() by itself: the calls it serves are cancelled (within the stop's grace,
+  /// else stop_grace), the stop is confirmed, and serve() returns normally. Program
+  /// handles stops for the actors it runs.
+  task<void> stop_requested();
+
   /// Runs `main` while serving; stops serving when it finishes and returns its result.
+  /// A stop request that nothing else handles (see stop_requested()) cancels `main`;
+  /// serving ends once it has finished, and run() then returns (void) or throws
+  /// operation_aborted (it has no result).
   template <class T>
   task<T> run(task<T> main);
 
@@ -131,6 +149,11 @@ class Actor {
   NameScope own_namespace() const;
 
  private:
+  template <class T, class R>
+  static task<void> run_main(task<T> main, std::optional<R>& result, Nursery& scope);
+  /// run()'s main, for a stop request nobody handles (null outside run()).
+  void set_run_main(TaskHandle* main) noexcept;
+
   friend class ActorNursery;  // spawning and linking children needs the core
   friend class Program;
   std::unique_ptr<detail::ActorCore> core_;

@@ -87,8 +87,13 @@ class Socket {
   void connect(const std::string& endpoint);
   /// The raw socket, for setup the wrapper does not cover. Never use it after start().
   zmq::socket_t& native_before_start();
-  /// Starts the pump. Messages queued in the socket before this are all delivered.
+  /// Starts the pump (or resumes it after pause()). Messages queued in the socket
+  /// before this are all delivered.
   void start();
+  /// Stops the pump and the connection watch without closing the socket, so the loop
+  /// holds no work of this socket (io_context::run() can return); messages wait in zmq
+  /// until start() resumes. Sends queued meanwhile go out on resume.
+  void pause();
 
   // -- operations ------------------------------------------------------------------
   /// Queues a message; never blocks. Ownership of the frames passes to the socket.
