@@ -3,6 +3,7 @@
 // left behind once every root is gone (registry_host.hpp). Roots run as a user starts
 // them: on this user's default registry, in a private XDG_RUNTIME_DIR.
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -19,6 +20,7 @@
 #include "bounded_loop.hpp"
 #include "child_process.hpp"
 #include "no_leftovers.hpp"
+#include "registry_process.hpp"
 #include "run_program.hpp"
 #include "sleep.hpp"
 #include "temp_dir.hpp"
@@ -221,6 +223,25 @@ TEST_F(RegistryHost, NothingButTheLockFileIsLeftWhenEveryRootIsGone) {
   const ProgramRun ps = tether_ps(500ms);
   EXPECT_EQ(ps.exit_code, 1);
   EXPECT_NE(ps.err.find("no registry answered"), std::string::npos) << ps.err;
+}
+
+// Given a registry started by hand at the default endpoint; when a root starts, then it
+// joins that registry instead of binding over it, and takes over once it is gone.
+TEST_F(RegistryHost, ARegistryStartedByHandAtTheDefaultEndpointIsJoinedNotReplaced) {
+  ASSERT_EQ(::mkdir((dir.path() / "tether").c_str(), 0700), 0);
+  RegistryProcess by_hand(endpoint);
+  ChildProcess& root = start_root("alpha");
+  // Clients still reach the hand-started one: stopped, it leaves them unanswered.
+  by_hand.process().signal(SIGSTOP);
+  const ProgramRun unanswered = tether_ps(500ms);
+  EXPECT_EQ(unanswered.exit_code, 1) << unanswered.out;
+  by_hand.process().signal(SIGKILL);
+  ASSERT_NE(by_hand.process().wait(5s), -1);
+  const auto killed = Clock::now();
+  ASSERT_TRUE(until_listed({"alpha", "alpha-child"}, 10s));
+  std::cout << "[ takeover ] listed again " << since(killed).count() << " ms after SIGKILL\n";
+  EXPECT_LE(since(killed), 3000ms);
+  expect_lookup_works(root);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
+#include <utility>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -98,12 +99,19 @@ task<void> RegistryHost::keep_hosted() {
 }
 
 task<void> RegistryHost::serve_while_locked() {
+  const bool taking_over = first_attempt_reported_;
   if (endpoint_.starts_with(kIpc)) {
     const std::string path = endpoint_.substr(kIpc.size());
     if (someone_listens(path)) {
-      log::debug("registry host: a registry we do not host answers at {}; leaving it be",
-                 endpoint_);
-      co_return;
+      // Keep the lock, so only we look (and seldom): binding would steal its path.
+      log::info("registry host: a registry we do not host answers at {}; joining it",
+                endpoint_);
+      first_attempt_done();
+      asio::steady_timer recheck(io_);
+      while (someone_listens(path)) {
+        recheck.expires_after(retry_ * 5);
+        co_await recheck.async_wait(asio::use_awaitable);
+      }
     }
     ::unlink(path.c_str());  // a killed host's file: nobody listens on it
   }
@@ -112,15 +120,13 @@ task<void> RegistryHost::serve_while_locked() {
     service.emplace(io_.get_executor(), context_,
                     registry::RegistryServiceOptions{.bind_endpoint = endpoint_});
   } catch (const std::exception& e) {
-    log::warn("registry host: cannot serve {}: {}", endpoint_, e.what());
+    if (std::exchange(bind_problem_, e.what()) != e.what())  // said once, not every retry
+      log::warn("registry host: cannot serve {}: {}", endpoint_, e.what());
     co_return;  // the lock goes with this attempt; the next one may fare better
   }
-  struct Hosting {  // cleared before the service (declared earlier) closes
-    std::atomic<bool>& flag;
-    explicit Hosting(std::atomic<bool>& f) : flag(f) { flag = true; }
-    ~Hosting() { flag = false; }
-  } hosting{hosting_};
-  log::info("registry host: serving the default registry at {}", endpoint_);
+  bind_problem_.clear();
+  log::info("{}hosting the registry at {} (on a thread of its own)",
+            taking_over ? "taking over: " : "", endpoint_);
   first_attempt_done();
   try {
     co_await service->run();

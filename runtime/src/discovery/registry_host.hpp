@@ -16,7 +16,8 @@
 //   about `retry`; every client's reconnect then re-registers its entries and re-opens
 //   its watches (RegistryClient), into a registry that starts empty.
 // - A registry already answering at the endpoint without the lock (one started by hand
-//   with `tether registry --bind`) is left alone: we do not bind over it.
+//   with `tether registry --bind`) is left alone: the lock holder joins it like a guest
+//   and checks every 5 x `retry` whether it still answers, binding once it does not.
 // - Nothing outlives the roots: there is no daemon. When the last root exits the
 //   registry goes with it, and the next root to start hosts a fresh one.
 // Lifetime: the zmq context must outlive the RegistryHost. Destroying it stops serving
@@ -24,7 +25,6 @@
 // so a successor's socket file is never removed — and joins the thread. A clean exit
 // therefore hands over exactly like a crash, only sooner.
 
-#include <atomic>
 #include <chrono>
 #include <future>
 #include <string>
@@ -51,24 +51,20 @@ class RegistryHost {
   RegistryHost(const RegistryHost&) = delete;
   RegistryHost& operator=(const RegistryHost&) = delete;
 
-  /// Whether this process serves the registry now (it may start or stop at any time).
-  bool hosting() const noexcept { return hosting_.load(std::memory_order_relaxed); }
-  const std::string& endpoint() const noexcept { return endpoint_; }
-
  private:
   /// The host thread's one task: take the lock when it is free, then serve until stopped.
   task<void> keep_hosted();
-  /// One attempt with the lock held: serves until stopped, or returns at once when the
-  /// endpoint cannot be bound or a registry we do not own answers there.
+  /// With the lock held: serves until stopped (after any registry we do not own stops
+  /// answering there), or returns at once when the endpoint cannot be bound.
   task<void> serve_while_locked();
   void first_attempt_done();
 
   zmq::context_t& context_;
   const std::string endpoint_;
   const std::chrono::milliseconds retry_;
-  std::atomic<bool> hosting_{false};
   std::promise<void> first_attempt_;
   bool first_attempt_reported_ = false;  // host thread only
+  std::string bind_problem_;              // the last bind failure said (host thread only)
   boost::asio::io_context io_{1};
   boost::asio::cancellation_signal stop_;  // emitted on the host thread only
   std::thread thread_;
