@@ -14,7 +14,7 @@ namespace tether::cli {
 
 int run_cancel(const CancelCommand& command) {
   return run_with_registry(
-      command.registry, command.timeout, "tether cancel",
+      command.registry, command.timeout, Bound::each_step, "tether cancel",
       [&](RegistryClient& client, zmq::context_t& context) -> task<void> {
         // The operator's view spans namespaces; --namespace and --uid narrow it.
         auto named = co_await client.lookup(command.name, NameScope::everywhere());

@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
   ps_cmd->add_option("--registry", ps.registry,
                      "registry endpoint (default: $TETHER_REGISTRY, else this user's default)");
   ps_cmd->add_flag("--json", ps.json, "print JSON for scripts");
-  ps_cmd->add_option("--timeout-ms", ps_timeout_ms, "bound on reaching the registry")
+  ps_cmd->add_option("--timeout-ms", ps_timeout_ms, "bound on the whole command")
       ->check(CLI::Range(1, 600'000));
 
   CancelCommand cancel;

@@ -10,7 +10,7 @@ namespace tether::cli {
 int run_ps(const PsCommand& command) {
   std::string output;
   const int code = run_with_registry(
-      command.registry, command.timeout, "tether ps",
+      command.registry, command.timeout, Bound::whole_command, "tether ps",
       [&](RegistryClient& client, zmq::context_t&) -> task<void> {
         const auto actors = co_await client.list();
         const auto now = static_cast<std::uint64_t>(

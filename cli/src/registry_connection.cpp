@@ -7,6 +7,7 @@
 #include <zmq.hpp>
 
 #include "tether/base/random_id.hpp"
+#include "tether/concurrency/cancel_scope.hpp"
 #include "tether/concurrency/nursery.hpp"
 #include "tether/discovery/registry_endpoint.hpp"
 #include "tether/transport/endpoints.hpp"
@@ -16,7 +17,7 @@ namespace tether::cli {
 namespace asio = boost::asio;
 
 int run_with_registry(const std::string& configured, std::chrono::milliseconds timeout,
-                      std::string_view who,
+                      Bound bound, std::string_view who,
                       std::function<task<void>(RegistryClient&, zmq::context_t&)> body) {
   std::string endpoint;
   try {
@@ -41,13 +42,23 @@ int run_with_registry(const std::string& configured, std::chrono::milliseconds t
   options.request_timeout = timeout;
   RegistryClient client(io.get_executor(), context, options);
 
+  const auto unanswered = [&] {
+    return RegistryUnavailable("no registry answered at " + endpoint + " within " +
+                               std::to_string(timeout.count()) + " ms");
+  };
+  auto connected_body = [&]() -> task<void> {
+    if (!co_await client.wait_connected(timeout)) throw unanswered();
+    co_await body(client, context);
+  };
   auto session = [&]() -> task<void> {
     co_await open_nursery([&](Nursery& n) -> task<void> {
       TaskHandle keeper = n.start_cancellable(client.run());
-      if (!co_await client.wait_connected(timeout))
-        throw RegistryUnavailable("no registry answered at " + endpoint + " within " +
-                                  std::to_string(timeout.count()) + " ms");
-      co_await body(client, context);
+      if (bound == Bound::whole_command) {
+        // A registry that says Welcome and then stalls must not double the wait.
+        if (!co_await move_on_after(timeout, connected_body())) throw unanswered();
+      } else {
+        co_await connected_body();
+      }
       keeper.cancel();
     });
   };

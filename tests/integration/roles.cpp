@@ -391,6 +391,10 @@ int run_role_if_requested(int argc, char** argv) {
   if (role.empty()) return -1;
   if (role == "tree-root") return run_tree_root(argc, argv);
   if (role == "links-root") return run_links_root(argc, argv);
+  if (role == "default-root") {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // it may host the registry: never outlive the test
+    return run_default_root(argc, argv);
+  }
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // the test runner died: so do we
   const std::string name = argument(argc, argv, "--name=");
   if (role == "registered") return run_registered(argc, argv, name);

@@ -19,6 +19,9 @@ namespace tether::test {
 /// names no role (then the binary runs the tests).
 int run_role_if_requested(int argc, char** argv);
 
+/// A root Program on this user's default registry (default_registry_root.cpp).
+int run_default_root(int argc, char** argv);
+
 /// The functions every test actor exposes (callee roles and child programs alike).
 Functions callee_functions(std::uint64_t& cancellations);
 

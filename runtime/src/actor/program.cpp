@@ -15,13 +15,13 @@
 #include <zmq.hpp>
 
 #include "actor_core.hpp"
+#include "discovery/registry_host.hpp"
 #include "reexec_guard.hpp"
 #include "signal_watch.hpp"
 #include "tether/actor/child_process.hpp"
 #include "tether/base/log.hpp"
 #include "tether/base/parse_number.hpp"
 #include "tether/discovery/registry_endpoint.hpp"
-#include "tether/registry/registry_service.hpp"
 #include "tether/transport/endpoints.hpp"
 
 namespace tether {
@@ -187,18 +187,13 @@ int Program::run_actor_root(std::string name, std::function<task<void>(Actor&)> 
   // Zero-config discovery: the first root of this user hosts the default registry.
   options.registry = resolve_registry_endpoint(options.registry.empty() ? registry_ : options.registry);
   if (!options.registry.empty()) transport::check_endpoint(options.registry);  // before zmq sees it
-  const bool may_host = options.registry == default_registry_endpoint();
-  const std::optional<RegistryHostLock> host_lock =
-      may_host ? RegistryHostLock::try_acquire() : std::nullopt;
-  std::optional<registry::RegistryService> embedded;
-  if (host_lock)
-    embedded.emplace(io.get_executor(), context,
-                     registry::RegistryServiceOptions{.bind_endpoint = options.registry});
+  // Off our loop, and taken over by another root if we die (registry_host.hpp); it
+  // outlives the actor, so the actor deregisters before it stops.
+  std::optional<detail::RegistryHost> registry_host;
+  if (options.registry == default_registry_endpoint())
+    registry_host.emplace(context, options.registry);
   Actor actor(io.get_executor(), context, functions_, options);
   log::set_identity(actor.identity().name, actor.identity().uid);
-  if (embedded)
-    log::info("actor {}: hosting the registry at {}", actor.identity().display(),
-              embedded->endpoint());
   detail::ActorCore& core = *actor.core_;
   core.stop_handled_by_owner_ = true;  // stop_when_asked below
 
@@ -235,24 +230,8 @@ int Program::run_actor_root(std::string name, std::function<task<void>(Actor&)> 
     if (ended) std::rethrow_exception(ended);
   };
 
-  // The embedded registry serves until the actor has stopped serving (and deregistered).
-  auto root_task = [&]() -> task<void> {
-    if (!embedded) co_return co_await actor.run(root_main());
-    std::exception_ptr ended;
-    co_await open_nursery([&](Nursery& n) -> task<void> {
-      TaskHandle registry_task = n.start_cancellable(embedded->run());
-      try {
-        co_await actor.run(root_main());
-      } catch (...) {
-        ended = std::current_exception();
-      }
-      registry_task.cancel();
-    });
-    if (ended) std::rethrow_exception(ended);
-  };
-
   std::exception_ptr failure;
-  asio::co_spawn(io, root_task(), [&](std::exception_ptr e) {
+  asio::co_spawn(io, actor.run(root_main()), [&](std::exception_ptr e) {
     failure = e;
     io.stop();  // the socket pumps would keep the loop alive until the Actor closes them
   });

@@ -3,8 +3,8 @@
 //   1. an endpoint given explicitly (ActorOptions::registry, `--registry ENDPOINT`),
 //   2. else $TETHER_REGISTRY,
 //   3. else the per-user default, ipc://<private runtime dir>/registry.sock — served by
-//      whichever root actor holds RegistryHostLock (the first one to start), embedded in
-//      its process; later roots join it.
+//      whichever root actor holds RegistryHostLock, on a thread of its own; when that
+//      root ends another running root takes over (runtime/src/discovery/registry_host.hpp).
 // The word "none" (as option or variable) turns discovery off.
 
 #include <optional>
