@@ -140,15 +140,16 @@ task<void> ActorCore::receive_loop(std::shared_ptr<transport::Socket> socket) {
 }
 
 void ActorCore::send_cancel(Peer& peer, wire::Header header, std::string_view reason,
-                            std::chrono::milliseconds grace) {
+                            std::chrono::milliseconds grace, std::string_view operator_token) {
   header.msg_id = ++next_msg_id_;
   log::debug("actor {}: sending Cancel to {} (call {}, grace {} ms): {}", identity_.display(),
              peer.identity.display(), header.call_id, grace.count(), reason);
   send(
       peer, header,
       [&](flatbuffers::FlatBufferBuilder& b) {
-        return wire::CreateCancel(b, b.CreateString(reason.data(), reason.size()),
-                                  static_cast<std::uint32_t>(grace.count()));
+        auto text = b.CreateString(reason.data(), reason.size());
+        auto token = b.CreateString(operator_token.data(), operator_token.size());
+        return wire::CreateCancel(b, text, static_cast<std::uint32_t>(grace.count()), token);
       },
       transport::Priority::control);
 }

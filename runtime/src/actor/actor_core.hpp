@@ -176,7 +176,7 @@ class ActorCore {
   /// Cancel and CancelAck: always control priority, never behind data. Cancel with
   /// call id 0 stops a whole actor (or, with header.to set, one of its children).
   void send_cancel(Peer& peer, wire::Header header, std::string_view reason,
-                   std::chrono::milliseconds grace = {});
+                   std::chrono::milliseconds grace = {}, std::string_view operator_token = {});
   void send_cancel_ack(Peer& peer, std::uint64_t in_reply_to, std::uint64_t call_id);
   /// A plain Error (kind and reason), for requests that cannot be served at all.
   void send_error_reply(Peer& peer, wire::Header header, wire::ErrorKind kind,

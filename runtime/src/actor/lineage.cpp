@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "actor_core.hpp"
+#include "operator_key.hpp"
 #include "tether/base/log.hpp"
 
 namespace tether::detail {
@@ -106,6 +107,19 @@ task<void> ActorCore::end_serve_on_stop_request(Nursery& service) {
 
 void ActorCore::on_actor_cancel(Peer& peer, const wire::Envelope& envelope) {
   const auto* to = envelope.to();
+  const bool from_parent = !options_.parent_uid.empty() && peer.identity.uid == options_.parent_uid;
+  if (!from_parent) {
+    const auto* token = envelope.body_as_Cancel()->operator_token();
+    if (!token || !is_operator_token(token->str())) {
+      // Only our parent, or an operator of this host, may stop us or our children.
+      log::warn("actor {}: refused a stop request from {}: not our parent, and no operator key",
+                identity_.display(), peer.identity.display());
+      return send_error_reply(peer, {.msg_id = ++next_msg_id_, .in_reply_to = envelope.msg_id()},
+                              wire::ErrorKind::Unauthorized,
+                              "only the parent of " + identity_.display() +
+                                  " or an operator of its host may stop it");
+    }
+  }
   if (to && to->uid() && to->uid()->size() > 0 && to->uid()->string_view() != identity_.uid)
     return on_child_stop_request(peer, envelope, to->uid()->str());
   if (stop_request_.done()) return;

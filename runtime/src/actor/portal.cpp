@@ -1,6 +1,7 @@
 #include "tether/actor/portal.hpp"
 
 #include "actor_core.hpp"
+#include "operator_key.hpp"
 
 namespace tether {
 
@@ -62,8 +63,9 @@ task<void> Portal::request_stop(std::string child_uid, std::chrono::milliseconds
       core.expect_stop_ack(uid, nullptr);
     }
   } forget{core, peer_.uid, listener};
+  // Not its parent (that is the nursery's own path): we prove we operate this host.
   core.send_cancel(*peer, {.to = {child_uid, {}, 0}, .call_id = 0},
-                   "stop requested by " + core.identity_.display());
+                   "stop requested by " + core.identity_.display(), {}, detail::operator_key());
   if (!co_await move_on_after(timeout, answer.wait()))
     throw Timeout("actor " + peer_.display() + " did not confirm the stop within " +
                   std::to_string(timeout.count()) + " ms");
@@ -71,7 +73,9 @@ task<void> Portal::request_stop(std::string child_uid, std::chrono::milliseconds
   const auto& env = answer.reply->envelope();
   if (env.body_type() == wire::Body::Error) {
     const auto* error = env.body_as_Error();
-    throw ActorNotFound(error->message() ? error->message()->str() : "stop refused");
+    std::string why = error->message() ? error->message()->str() : "stop refused";
+    if (error->kind() == wire::ErrorKind::Unauthorized) throw Unauthorized(std::move(why));
+    throw ActorNotFound(std::move(why));
   }
 }
 

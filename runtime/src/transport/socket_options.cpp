@@ -31,7 +31,11 @@ SocketOptions with_link_timeout(SocketOptions o, std::chrono::milliseconds timeo
 void apply_router_options(zmq::socket_t& s, const SocketOptions& o) {
   apply_common(s, o);
   s.set(zmq::sockopt::router_mandatory, true);
-  s.set(zmq::sockopt::router_handover, true);
+  // No handover: a connection that claims a live peer's routing id (uids are public in
+  // `tether ps`) is refused instead of taking that peer's route. A peer that really
+  // reconnects gets its id back once its old connection is closed, within the link
+  // timeout (ZMTP heartbeats end a dead one on both sides).
+  s.set(zmq::sockopt::router_handover, false);
 }
 
 void apply_dealer_options(zmq::socket_t& s, const SocketOptions& o, std::string_view routing_id) {

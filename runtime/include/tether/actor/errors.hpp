@@ -98,6 +98,13 @@ class ActorNotFound : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// The peer refused the request: the sender may not ask it (e.g. a stop request from
+/// neither the actor's parent nor an operator of its host).
+class Unauthorized : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 /// Builds the RemoteError subclass that matches `details.kind`.
 std::exception_ptr make_remote_error(RemoteError::Details details);
 

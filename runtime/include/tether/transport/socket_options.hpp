@@ -32,7 +32,8 @@ struct SocketOptions {
 SocketOptions with_link_timeout(SocketOptions options, std::chrono::milliseconds timeout);
 
 /// ROUTER inbox: ROUTER_MANDATORY (unroutable is an error, not a silent drop) and
-/// ROUTER_HANDOVER (a reconnecting peer with the same id replaces its stale pipe).
+/// no ROUTER_HANDOVER (a second connection with a live peer's routing id is refused,
+/// so nobody can take over another peer's route).
 void apply_router_options(zmq::socket_t& socket, const SocketOptions& options);
 
 /// DEALER to one peer: IMMEDIATE (never queue to a connection that is not up) and the
