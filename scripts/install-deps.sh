@@ -11,6 +11,7 @@ packages=(
   libboost1.81-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libfmt-dev libcli11-dev
+  python3
 )
 
 if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi

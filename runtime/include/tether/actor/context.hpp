@@ -1,19 +1,26 @@
 #pragma once
 // Contexts: a long-lived dialog with a remote task (tractor's `open_context`).
 //
+// Example (compiled by tests/docs/documented_examples.cpp):
 //   // callee
-//   functions.expose_context<JobArgs>("produce", [](Context& ctx, const JobArgs& a)
+//   functions.expose_context<JobArgs>("produce", [](Context& ctx, const JobArgs& job)
 //       -> task<SummaryT> {
-//     co_await ctx.started(ReadyT{...});        // exactly once, before streaming
-//     for (...) co_await ctx.stream().send(ItemT{...});
+//     co_await ctx.started(ReadyT{});  // exactly once, before streaming
+//     ItemT item;
+//     for (std::uint64_t i = 0; i < job.count(); ++i) {
+//       item.seq = i;
+//       co_await ctx.stream().send(item);
+//     }
 //     ctx.stream().close();
-//     co_return SummaryT{...};
+//     SummaryT summary;
+//     summary.items = job.count();
+//     co_return summary;
 //   });
 //
 //   // caller
-//   RemoteContext ctx = co_await portal.open_context<ReadyT>("produce", args);
-//   ReadyT ready = ctx.first();
-//   while (auto item = co_await ctx.stream().receive<ItemT>()) ...
+//   RemoteContext ctx = co_await portal.open_context("produce", job);
+//   ReadyT ready = ctx.first<ReadyT>();
+//   while (auto item = co_await ctx.stream().receive<ItemT>()) total += item->seq;
 //   SummaryT summary = co_await ctx.result<SummaryT>();
 //
 // Wire: Start{kind: Context} -> StartAck -> Started -> (Yield | Credit | Stop)* both ways

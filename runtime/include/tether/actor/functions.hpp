@@ -2,6 +2,7 @@
 // Functions: the closed table of what an actor lets others call. Nothing outside it can
 // be called; there is no call-by-name escape hatch into the runtime.
 //
+// Example (compiled by tests/docs/documented_examples.cpp):
 //   tether::Functions functions;
 //   functions.expose<AddArgs>("add", [](tether::Call&, const AddArgs& a) -> tether::task<SumT> {
 //     SumT sum;

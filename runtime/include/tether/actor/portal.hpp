@@ -1,7 +1,11 @@
 #pragma once
 // Portal: a handle for calling one remote actor.
 //
-//   SumT sum = co_await portal.call<SumT>("add", AddArgsT{1, 2});
+// Example (compiled by tests/docs/documented_examples.cpp):
+//   AddArgsT args;
+//   args.a = 1;
+//   args.b = 2;
+//   SumT sum = co_await portal.call<SumT>("add", args);
 //
 // Errors: the callee's exception arrives as RemoteError (UnknownFunction and
 // PayloadTypeMismatch are subclasses); a lost peer raises PeerLost; never a hang.

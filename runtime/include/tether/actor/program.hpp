@@ -2,6 +2,7 @@
 // Program: main() of an actor program. The same executable runs as the root actor or,
 // re-executed by an ActorNursery, as a child actor serving its exposed functions.
 //
+// Example (compiled by tests/docs/documented_examples.cpp):
 //   int main(int argc, char** argv) {
 //     tether::Program program(argc, argv);
 //     program.expose<AddArgs>("add", add);

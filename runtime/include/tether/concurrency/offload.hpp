@@ -2,6 +2,7 @@
 // offload: CPU-bound work off the actor's loop (DESIGN.md "Semantics" 11: a busy actor
 // is not a dead actor).
 //
+// Example (compiled by tests/docs/documented_examples.cpp):
 //   auto digest = co_await tether::offload([&](std::stop_token stop) {
 //     return hash_file(path, stop);   // polls stop.stop_requested() now and then
 //   });

@@ -3,6 +3,7 @@
 // aiomultiprocess's Pool is for Python, with structured concurrency, typed errors and no
 // hangs.
 //
+// Example (compiled by tests/docs/documented_examples.cpp):
 //   co_await tether::open_pool(self, options, [&](tether::Pool& pool) -> tether::task<void> {
 //     std::vector<CountT> counts = co_await pool.map<CountT>("count_primes", ranges);
 //   });
