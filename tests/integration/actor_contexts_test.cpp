@@ -4,6 +4,7 @@
 #include <zmq.hpp>
 
 #include "bounded_loop.hpp"
+#include "connected_session.hpp"
 #include "roles.hpp"
 #include "sleep.hpp"
 #include "test_messages_generated.h"
@@ -27,16 +28,7 @@ class ActorContexts : public ::testing::Test {
   /// Runs `body(portal)` as the test actor, connected to the callee process.
   template <class Body>
   void with_callee(Body body, std::chrono::milliseconds bound = 30s) {
-    run_bounded(
-        io,
-        [&]() -> task<void> {
-          auto session = [&]() -> task<void> {
-            Portal portal = co_await me.connect(callee.endpoint);
-            co_await body(portal);
-          };
-          co_await me.run(session());
-        },
-        bound);
+    with_connection(io, me, callee.endpoint, std::move(body), bound);
   }
 
   static ProduceArgsT produce(std::uint64_t count, std::uint32_t payload = 8) {

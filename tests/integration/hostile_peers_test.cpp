@@ -13,6 +13,7 @@
 #include <zmq.hpp>
 
 #include "bounded_loop.hpp"
+#include "connected_session.hpp"
 #include "no_leftovers.hpp"
 #include "registry_process.hpp"
 #include "roles.hpp"
@@ -41,16 +42,7 @@ class HostilePeers : public ::testing::Test {
 
   template <class Body>
   void with_callee(Body body, std::chrono::milliseconds bound = 30s) {
-    run_bounded(
-        io,
-        [&]() -> task<void> {
-          auto session = [&]() -> task<void> {
-            Portal portal = co_await me.connect(callee.endpoint);
-            co_await body(portal);
-          };
-          co_await me.run(session());
-        },
-        bound);
+    with_connection(io, me, callee.endpoint, std::move(body), bound);
   }
 
   RoleProcess callee = start_role("callee", "victim");
