@@ -1,3 +1,6 @@
+#include <signal.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <stdexcept>
 
@@ -9,6 +12,7 @@
 #include "registry_connection.hpp"
 #include "tether/actor/actor.hpp"
 #include "tether/actor/errors.hpp"
+#include "tether/base/host.hpp"
 
 namespace tether::cli {
 
@@ -18,9 +22,14 @@ int run_cancel(const CancelCommand& command) {
       [&](RegistryClient& client, zmq::context_t& context) -> task<void> {
         // The operator's view spans namespaces; --namespace and --uid narrow it.
         auto named = co_await client.lookup(command.name, NameScope::everywhere());
+        // An entry outlives a killed actor by up to its lease: one whose process is gone
+        // from this host is no candidate.
+        const std::string here = host_name();
         std::erase_if(named, [&](const ActorRecord& r) {
           return (!command.uid.empty() && r.uid != command.uid) ||
-                 (!command.name_space.empty() && r.name_space != command.name_space);
+                 (!command.name_space.empty() && r.name_space != command.name_space) ||
+                 (r.host == here && r.pid != 0 && ::kill(static_cast<pid_t>(r.pid), 0) != 0 &&
+                  errno == ESRCH);
         });
         if (named.empty())
           throw ActorNotFound("no actor named '" + command.name + "'" +

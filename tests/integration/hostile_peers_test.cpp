@@ -52,15 +52,17 @@ class HostilePeers : public ::testing::Test {
   Actor me{io.get_executor(), context, no_functions, test_actor_options("honest")};
 };
 
-/// Waits until `socket` has connected (its monitor says so), at most `bound`.
-bool wait_connected(zmq::context_t& context, zmq::socket_t& socket,
-                    std::chrono::milliseconds bound) {
-  const std::string endpoint = "inproc://hostile-monitor-" + random_uid();
-  if (zmq_socket_monitor(socket.handle(), endpoint.c_str(), ZMQ_EVENT_CONNECTED) != 0)
+/// Connects `socket` to `endpoint` and waits until it has connected (its monitor,
+/// attached first, says so), at most `bound`.
+bool connect_and_wait(zmq::context_t& context, zmq::socket_t& socket, const std::string& endpoint,
+                      std::chrono::milliseconds bound) {
+  const std::string monitor_endpoint = "inproc://hostile-monitor-" + random_uid();
+  if (zmq_socket_monitor(socket.handle(), monitor_endpoint.c_str(), ZMQ_EVENT_CONNECTED) != 0)
     return false;
   zmq::socket_t monitor(context, zmq::socket_type::pair);
   monitor.set(zmq::sockopt::rcvtimeo, static_cast<int>(bound.count()));
-  monitor.connect(endpoint);
+  monitor.connect(monitor_endpoint);
+  socket.connect(endpoint);
   zmq::message_t event;
   const bool got = monitor.recv(event).has_value();
   (void)zmq_socket_monitor(socket.handle(), nullptr, 0);
@@ -85,8 +87,7 @@ TEST_F(HostilePeers, AConnectionClaimingALivePeersRoutingIdCannotTakeOverItsRout
     for (std::uint64_t i = 0; i < 50; ++i) TETHER_CO_ASSERT(co_await round_trip(i));
     // The stranger uses our uid (public in `tether ps`) as its routing id.
     hostile.set(zmq::sockopt::routing_id, zmq::buffer(me.identity().uid));
-    hostile.connect(callee.endpoint);
-    TETHER_CO_ASSERT(wait_connected(hostile_context, hostile, 5s));
+    TETHER_CO_ASSERT(connect_and_wait(hostile_context, hostile, callee.endpoint, 5s));
     (void)hostile.send(zmq::str_buffer("hello, I am honest"), zmq::send_flags::dontwait);
     for (std::uint64_t i = 50; i < 300; ++i) TETHER_CO_ASSERT(co_await round_trip(i));
     zmq::message_t frame;
