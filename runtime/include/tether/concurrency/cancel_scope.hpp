@@ -17,6 +17,7 @@
 // on the same loop.
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <type_traits>
 
@@ -76,10 +77,13 @@ class CancelScope {
     nursery_ = &nursery;
     nursery.start_soon(detail::store_result<T>(std::move(work), result));
     asio::steady_timer deadline_timer(executor);
+    // A timer that expired just as the work finished has its handler queued already:
+    // cancel() cannot stop it, so the handler checks that this run is still on.
+    auto running = std::make_shared<bool>(true);
     if (deadline_) {
       deadline_timer.expires_at(*deadline_);
-      deadline_timer.async_wait([this](boost::system::error_code ec) {
-        if (!ec) cancel();
+      deadline_timer.async_wait([this, running](boost::system::error_code ec) {
+        if (!ec && *running) cancel();
       });
     }
     if (cancel_called_) nursery.cancel();
@@ -92,6 +96,7 @@ class CancelScope {
       error = std::current_exception();
     }
     nursery_ = nullptr;
+    *running = false;
     deadline_timer.cancel();
     if (error) {
       // An ErrorGroup of one is the work's own error: rethrow it as itself.
