@@ -28,6 +28,7 @@ transport::SocketConfig socket_config(transport::SocketKind kind, const ActorOpt
   c.options = transport::with_link_timeout(options.socket,
                                            options.heartbeat_interval * options.heartbeat_liveness);
   c.watch_connections = true;
+  c.max_connections = options.max_connections;
   c.routing_id = kind == transport::SocketKind::dealer ? identity.uid : "";
   c.identity_uid = identity.uid;
   c.identity_name = identity.name;

@@ -20,6 +20,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "tether/base/descriptors.hpp"
 #include "tether/concurrency/cancel_scope.hpp"
 
 extern char** environ;
@@ -138,6 +139,9 @@ ChildProcess::ChildProcess(const boost::asio::any_io_executor& executor, const S
   for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
 
+  // The pidfd, and the handoff pipe while spawning: asked for now, so running out is a
+  // DescriptorsExhausted before anything started, not a child killed after.
+  reserve_descriptors(spec.handoff ? 3 : 1, "a child process (its pidfd and handoff pipe)");
   // The handoff pipe: written in full before the child starts (it fits one pipe buffer),
   // its read end given to the child as kHandoffFd, both ends closed here afterwards.
   FileActions file_actions;
@@ -146,8 +150,10 @@ ChildProcess::ChildProcess(const boost::asio::any_io_executor& executor, const S
     if (spec.handoff->size() > SpawnSpec::kHandoffMax)
       throw std::invalid_argument("SpawnSpec::handoff is larger than one pipe buffer");
     int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0)
+    if (::pipe2(fds, O_CLOEXEC) != 0) {
+      throw_if_exhausted(errno, "the pipe for a child's handoff");
       throw std::system_error(errno, std::generic_category(), "pipe for the child's handoff");
+    }
     handoff_read.reset(fds[0]);
     UniqueFd handoff_write(fds[1]);
     if (::write(handoff_write.get(), spec.handoff->data(), spec.handoff->size()) !=
@@ -173,8 +179,10 @@ ChildProcess::ChildProcess(const boost::asio::any_io_executor& executor, const S
       ::posix_spawn(&pid_, spec.executable.c_str(), &file_actions.actions, &attr, argv.data(),
                     envp.data());
   posix_spawnattr_destroy(&attr);
-  if (rc != 0)
+  if (rc != 0) {
+    throw_if_exhausted(rc, "starting " + spec.executable);
     throw std::system_error(rc, std::generic_category(), "cannot start " + spec.executable);
+  }
   spawned_pids().add(pid_);
 
   const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
@@ -184,6 +192,7 @@ ChildProcess::ChildProcess(const boost::asio::any_io_executor& executor, const S
     int status = 0;
     ::waitpid(pid_, &status, 0);
     spawned_pids().remove(pid_);
+    throw_if_exhausted(err, "a child's pidfd");
     throw std::system_error(err, std::generic_category(), "pidfd_open");
   }
   watch_->pidfd.assign(pidfd);

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <limits>
+#include <optional>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -19,10 +20,12 @@
 #include "reexec_guard.hpp"
 #include "signal_watch.hpp"
 #include "tether/actor/child_process.hpp"
+#include "tether/base/descriptors.hpp"
 #include "tether/base/log.hpp"
 #include "tether/base/parse_number.hpp"
 #include "tether/discovery/registry_endpoint.hpp"
 #include "tether/transport/endpoints.hpp"
+#include "transport/zmq_open.hpp"
 
 namespace tether {
 
@@ -36,11 +39,42 @@ bool take(std::string_view arg, std::string_view key, std::string& out) {
   return true;
 }
 
+/// What a setup failure says: running out of descriptors in asio's or zmq's own words
+/// ("epoll: Too many open files") becomes DescriptorsExhausted's, which names the limit.
+std::string setup_failure(const std::exception& e) {
+  int error = 0;
+  if (const auto* system = dynamic_cast<const std::system_error*>(&e)) error = system->code().value();
+  if (const auto* zmq = dynamic_cast<const zmq::error_t*>(&e)) error = zmq->num();
+  if (is_descriptor_exhaustion(error))
+    return DescriptorsExhausted("the event loop and its sockets", error == ENFILE).what();
+  return e.what();
+}
+
+/// The first message of `group` if every error is a DescriptorsExhausted.
+std::optional<std::string> all_descriptors_exhausted(const ErrorGroup& group) {
+  std::optional<std::string> first;
+  for (const auto& e : group.errors()) {
+    try {
+      std::rethrow_exception(e);
+    } catch (const DescriptorsExhausted& exhausted) {
+      if (!first) first = exhausted.what();
+    } catch (...) {
+      return std::nullopt;
+    }
+  }
+  return first;
+}
+
 /// Prints a failure the way a user needs it: every error of a group, with origins.
 void report(const std::exception_ptr& error) {
   try {
     std::rethrow_exception(error);
   } catch (const ErrorGroup& group) {
+    if (const auto first = all_descriptors_exhausted(group)) {
+      // Every child failed for the one reason: one line says it (and names the limit).
+      std::fprintf(stderr, "tether: %s (%zu failures)\n", first->c_str(), group.size());
+      return;
+    }
     std::fprintf(stderr, "tether: %zu error(s):\n", group.size());
     for (const auto& e : group.errors()) {
       std::fprintf(stderr, "  - %s\n", describe(e).c_str());
@@ -60,6 +94,9 @@ void report(const std::exception_ptr& error) {
 
 Program::Program(int argc, char** argv)
     : options_(argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "program", {}) {
+  // Headroom before anything opens a descriptor: a soft limit below the hard one is
+  // only a default, and libzmq aborts where it runs out (tether/base/descriptors.hpp).
+  (void)raise_descriptor_limit();
   // Results and progress lines reach a redirected log as they happen, not at exit.
   std::setvbuf(stdout, nullptr, _IOLBF, BUFSIZ);
   std::string pid;
@@ -135,7 +172,7 @@ int Program::run_root(std::string name, std::function<task<void>(Actor&)> main,
       return run_child(std::move(options));
     } catch (const std::exception& e) {
       // Raised before the child served anything: its parent sees BootFailed with this code.
-      log::error("pid {}: cannot start as a child actor: {}", ::getpid(), e.what());
+      log::error("pid {}: cannot start as a child actor: {}", ::getpid(), setup_failure(e));
       return 2;
     }
   }
@@ -161,7 +198,7 @@ int Program::run_root(std::string name, std::function<task<void>(Actor&)> main,
     return run_actor_root(std::move(name), std::move(main), std::move(options));
   } catch (const std::exception& e) {
     // Only setup throws out of the loop (main's own errors are reported as exit 1).
-    std::fprintf(stderr, "%s: cannot start: %s\n", program.c_str(), e.what());
+    std::fprintf(stderr, "%s: cannot start: %s\n", program.c_str(), setup_failure(e).c_str());
     return 2;
   }
 }
@@ -181,7 +218,7 @@ int Program::run_actor_root(std::string name, std::function<task<void>(Actor&)> 
   std::function<void(int)> on_signal;  // set once the actor exists
   detail::SignalWatch signal_watch(io.get_executor(), options.stop_grace,
                                    [&](int sig, std::chrono::milliseconds) { on_signal(sig); });
-  zmq::context_t context;
+  zmq::context_t context = transport::open_context();
   if (const auto why = transport::runtime_directory_fallback_reason(); !why.empty())
     log::warn("{}; using {}", why, transport::private_runtime_directory().string());
   // Zero-config discovery: the first root of this user hosts the default registry.
@@ -270,7 +307,7 @@ int Program::run_child(ActorOptions options) {
                   grace.count());
         if (core_ptr) core_ptr->request_stop(detail::SignalWatch::graceful_deadline(grace));
       });
-  zmq::context_t context;
+  zmq::context_t context = transport::open_context();
   Actor actor(io.get_executor(), context, functions_, options);
   log::set_identity(actor.identity().name, actor.identity().uid);
   detail::ActorCore& core = *actor.core_;

@@ -9,7 +9,9 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "tether/base/descriptors.hpp"
 #include "tether/base/log.hpp"
+#include "zmq_open.hpp"
 
 namespace tether::transport {
 
@@ -29,14 +31,21 @@ ConnectionWatch::ConnectionWatch(const asio::any_io_executor& executor, zmq::con
                                  std::function<void(Event, int)> on_event)
     : executor_(executor),
       watched_(watched),
-      pair_(context, zmq::socket_type::pair),
+      pair_(open_socket(context, zmq::socket_type::pair, "a connection monitor")),
       on_event_(std::move(on_event)) {
   const std::string endpoint = unique_monitor_endpoint();
   // libzmq emits DISCONNECTED for a closed connection whatever closed it (EOF, a ZMTP
   // heartbeat timeout, a failed handshake).
+  // libzmq emits ACCEPTED on the listener, so a ROUTER can count what it holds
+  // (accept_gate.hpp). The monitor makes a PAIR of its own inside libzmq.
+  reserve_descriptors(1, "a connection monitor");
   if (zmq_socket_monitor(watched_.handle(), endpoint.c_str(),
-                         ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED) != 0)
-    throw zmq::error_t();
+                         ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
+                             ZMQ_EVENT_ACCEPTED) != 0) {
+    const zmq::error_t error;
+    throw_if_exhausted(error, "a connection monitor");
+    throw error;
+  }
   pair_.set(zmq::sockopt::linger, 0);
   pair_.connect(endpoint);
   fd_ = std::make_unique<ZmqFd>(executor, pair_);
@@ -80,6 +89,7 @@ void ConnectionWatch::read_events() {
     std::memcpy(&value, static_cast<const char*>(event.data()) + 2, sizeof value);
     if (id == ZMQ_EVENT_DISCONNECTED) on_event_(Event::disconnected, static_cast<int>(value));
     if (id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) on_event_(Event::connected, static_cast<int>(value));
+    if (id == ZMQ_EVENT_ACCEPTED) on_event_(Event::accepted, static_cast<int>(value));
     if (closed_) return;  // the callback may have closed the socket
   }
 }

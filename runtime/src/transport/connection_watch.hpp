@@ -21,10 +21,11 @@ namespace tether::transport {
 
 class ConnectionWatch : public std::enable_shared_from_this<ConnectionWatch> {
  public:
-  enum class Event { connected, disconnected };
-  /// `on_event(event, fd)` runs on the loop when a connection finished its handshake
-  /// (connected) or closed (disconnected); `fd` is the connection's socket, as ZMQ_SRCFD
-  /// reports it on the messages that came through it.
+  enum class Event { accepted, connected, disconnected };
+  /// `on_event(event, fd)` runs on the loop when a listener accepted a connection
+  /// (accepted), a connection finished its handshake (connected) or closed
+  /// (disconnected); `fd` is the connection's socket, as ZMQ_SRCFD reports it on the
+  /// messages that came through it.
   ConnectionWatch(const boost::asio::any_io_executor& executor, zmq::context_t& context,
                   zmq::socket_t& watched, std::function<void(Event, int fd)> on_event);
   ~ConnectionWatch();

@@ -22,6 +22,8 @@ class IpcFile {
   /// Unlinks the file, unless another socket has bound the same path since (then the
   /// file there is that one's, a different inode, and stays).
   void remove() noexcept;
+  /// The file's path; empty when there is none.
+  const std::string& path() const noexcept { return path_; }
 
  private:
   std::string path_;

@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "socket_impl.hpp"
+#include "zmq_open.hpp"
 #include "tether/base/log.hpp"
 #include "tether/transport/endpoints.hpp"
 
@@ -17,7 +18,9 @@ namespace {
 
 zmq::socket_t make_socket(zmq::context_t& context, const SocketConfig& config) {
   const bool router = config.kind == SocketKind::router;
-  zmq::socket_t socket(context, router ? zmq::socket_type::router : zmq::socket_type::dealer);
+  zmq::socket_t socket = open_socket(context,
+                                     router ? zmq::socket_type::router : zmq::socket_type::dealer,
+                                     router ? "an inbox (zmq ROUTER)" : "a connection (zmq DEALER)");
   if (router)
     apply_router_options(socket, config.options);
   else
@@ -38,7 +41,8 @@ Socket::Impl::Impl(const asio::any_io_executor& executor, zmq::context_t& contex
       inbox_(executor, config_.inbox_capacity),
       retry_timer_(executor),
       drained_(executor),
-      probe_timer_(executor) {
+      probe_timer_(executor),
+      gate_timer_(executor) {
   if (config_.watch_connections)
     // Weakly: the watch lives inside this state, and its callbacks run on our loop.
     watch_ = std::make_shared<ConnectionWatch>(
@@ -52,6 +56,8 @@ void Socket::Impl::close() {
   drop_queued();
   if (watch_) watch_->close();  // before the socket it monitors
   probe_timer_.cancel();
+  gate_timer_.cancel();
+  if (gate_) gate_->close();  // the socket file back under its name, for ipc_file_
   fd_.release();  // before the zmq close: the reactor must forget libzmq's fd first
   socket_.close();
   ipc_file_.remove();  // libzmq would leave it behind (ipc_file.hpp)
@@ -84,6 +90,7 @@ std::string Socket::bind(const std::string& endpoint) {
   }
   std::string bound = impl_->socket_.get(zmq::sockopt::last_endpoint);
   impl_->ipc_file_ = IpcFile::bound_at(bound);
+  impl_->watch_accepting();
   return bound;
 }
 
@@ -101,6 +108,7 @@ void Socket::start() {
   impl_->started_ = true;
   impl_->paused_ = false;
   if (impl_->watch_) impl_->watch_->start();
+  impl_->arm_gate_recheck();
   if (impl_->pump_running_) return;  // paused, but not yet parked: it carries on
   impl_->pump_running_ = true;
   asio::co_spawn(
@@ -121,6 +129,7 @@ void Socket::pause() {
   if (impl_->watch_) impl_->watch_->pause();
   impl_->retry_timer_.cancel();
   impl_->probe_timer_.cancel();
+  impl_->gate_timer_.cancel();
   impl_->wake();
 }
 

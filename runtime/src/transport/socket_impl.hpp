@@ -11,6 +11,7 @@
 #include <boost/asio/experimental/channel.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "accept_gate.hpp"
 #include "connection_watch.hpp"
 #include "ipc_file.hpp"
 #include "tether/transport/socket.hpp"
@@ -59,6 +60,15 @@ class Socket::Impl : public std::enable_shared_from_this<Socket::Impl> {
   void deliver_gone();
   std::vector<std::string> gone_;
 
+  // -- accepting (socket_accept.cpp) ----------------------------------------------
+  /// ROUTER bound to an ipc file, with watch_connections: counts what it accepted.
+  void watch_accepting();
+  void on_accept_event(ConnectionWatch::Event event, int fd);
+  /// While the gate is shut: rechecks it every kGateRecheck (descriptors freed by the
+  /// process itself send no event).
+  void arm_gate_recheck();
+  static constexpr std::chrono::milliseconds kGateRecheck{250};
+
   // -- state -----------------------------------------------------------------------
   boost::asio::any_io_executor executor_;
   SocketConfig config_;
@@ -105,6 +115,9 @@ class Socket::Impl : public std::enable_shared_from_this<Socket::Impl> {
   ById<unsigned> probing_;    // ROUTER: routing id -> probes sent since a disconnect
   boost::asio::steady_timer probe_timer_;
   bool probe_armed_ = false;
+  std::unique_ptr<AcceptGate> gate_;  // ROUTER on an ipc file, with watch_connections
+  boost::asio::steady_timer gate_timer_;
+  bool gate_armed_ = false;
 
   bool is_router() const noexcept { return config_.kind == SocketKind::router; }
   /// Logs a peer's first bad message only: a hostile peer must not flood the log.

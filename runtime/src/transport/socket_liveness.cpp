@@ -21,6 +21,7 @@ constexpr unsigned kProbes = 10;  // at 2, 4, 8 ... 1024 ms after the disconnect
 
 void Socket::Impl::on_connection_event(ConnectionWatch::Event event, int fd) {
   if (closed_) return;
+  on_accept_event(event, fd);
   if (!is_router()) {
     if (event == ConnectionWatch::Event::connected) {
       handshaken_ = true;

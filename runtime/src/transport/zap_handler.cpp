@@ -6,6 +6,7 @@
 #include <zmq_addon.hpp>
 
 #include "tether/base/log.hpp"
+#include "zmq_open.hpp"
 #include "tether/transport/curve.hpp"
 
 namespace tether::transport {
@@ -14,9 +15,9 @@ class ZapHandler::Impl {
  public:
   Impl(zmq::context_t& context, std::string domain)
       : domain_(std::move(domain)),
-        socket_(context, zmq::socket_type::rep),
-        stop_receiver_(context, zmq::socket_type::pair),
-        stop_sender_(context, zmq::socket_type::pair) {
+        socket_(open_socket(context, zmq::socket_type::rep, "the ZAP handler")),
+        stop_receiver_(open_socket(context, zmq::socket_type::pair, "the ZAP handler")),
+        stop_sender_(open_socket(context, zmq::socket_type::pair, "the ZAP handler")) {
     socket_.set(zmq::sockopt::linger, 0);
     stop_receiver_.set(zmq::sockopt::linger, 0);
     stop_sender_.set(zmq::sockopt::linger, 0);

@@ -62,6 +62,10 @@ struct ActorOptions {
   /// A child gets its parent's term_grace instead.
   std::chrono::milliseconds stop_grace{5000};
   transport::SocketOptions socket;
+  /// Connections the inbox holds before it stops accepting more (those it holds carry
+  /// on; it accepts again below three quarters of it). 0: from the descriptor limit,
+  /// leaving the rest for this actor's own use (transport::SocketConfig::max_connections).
+  std::size_t max_connections = 0;
 
   // -- discovery (DESIGN.md "Registry") ------------------------------------------------
   /// The registry endpoint to register with and find actors in; empty: none. Program

@@ -52,6 +52,13 @@ struct SocketConfig {
   // reports each one gone (on_unroutable) — within the ZMTP heartbeat timeout of a peer
   // dying, freezing or being cut off, whatever the peer's loop is doing.
   bool watch_connections = false;
+  // A ROUTER bound to ipc:// with watch_connections stops accepting connections while
+  // it holds this many (existing ones carry on), and accepts again below three quarters
+  // of it; it also stops while the process is short of descriptors. 0: from the
+  // descriptor limit L, (L - 32) / 2 (accept_gate.hpp has the arithmetic). This is what
+  // keeps a flood of connections from aborting the process inside libzmq. A tcp://
+  // listener only counts: libzmq survives EMFILE there (the connection waits).
+  std::size_t max_connections = 0;
   std::string identity_uid;  // `from` of the Error replies and probes the socket sends
   std::string identity_name;
 };
