@@ -43,7 +43,8 @@ bool take(std::string_view arg, std::string_view key, std::string& out) {
 /// ("epoll: Too many open files") becomes DescriptorsExhausted's, which names the limit.
 std::string setup_failure(const std::exception& e) {
   int error = 0;
-  if (const auto* system = dynamic_cast<const std::system_error*>(&e)) error = system->code().value();
+  if (const auto* system = dynamic_cast<const std::system_error*>(&e))
+    error = system->code().value();
   if (const auto* zmq = dynamic_cast<const zmq::error_t*>(&e)) error = zmq->num();
   if (is_descriptor_exhaustion(error))
     return DescriptorsExhausted("the event loop and its sockets", error == ENFILE).what();

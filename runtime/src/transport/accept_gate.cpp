@@ -55,6 +55,7 @@ void AcceptGate::accepted(int fd) {
 void AcceptGate::disconnected(int fd) {
   if (closed_) return;
   if (held_.erase(fd) == 0) return;
+  log::debug("transport: {} connection {} closed ({} held)", who_, fd, held_.size());
   if (shut_ && held_.size() < low_water_ && !descriptors_low()) open_door();
 }
 
@@ -107,7 +108,7 @@ void AcceptGate::open_door() {
     return;
   }
   shut_ = false;
-  log::info("transport: {} accepts connections again ({} held)", who_, held_.size());
+  log::warn("transport: {} accepts connections again ({} held)", who_, held_.size());
 }
 
 void AcceptGate::close() {

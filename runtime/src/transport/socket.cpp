@@ -18,9 +18,9 @@ namespace {
 
 zmq::socket_t make_socket(zmq::context_t& context, const SocketConfig& config) {
   const bool router = config.kind == SocketKind::router;
-  zmq::socket_t socket = open_socket(context,
-                                     router ? zmq::socket_type::router : zmq::socket_type::dealer,
-                                     router ? "an inbox (zmq ROUTER)" : "a connection (zmq DEALER)");
+  zmq::socket_t socket =
+      open_socket(context, router ? zmq::socket_type::router : zmq::socket_type::dealer,
+                  router ? "an inbox (zmq ROUTER)" : "a connection (zmq DEALER)");
   if (router)
     apply_router_options(socket, config.options);
   else
