@@ -306,6 +306,7 @@ int run_test_child(int argc, char** argv) {
     s.value = ::getpid();
     co_return s;
   });
+  expose_exit_functions(program);
   return program.run_root(
       "test-child", [](Actor&) -> task<void> { co_return; }, test_actor_options(""));
 }

@@ -12,6 +12,7 @@
 #include "child_process.hpp"
 #include "tether/actor/actor.hpp"
 #include "tether/actor/actor_nursery.hpp"
+#include "tether/actor/program.hpp"
 
 namespace tether::test {
 
@@ -24,6 +25,9 @@ int run_default_root(int argc, char** argv);
 
 /// The functions every test actor exposes (callee roles and child programs alike).
 Functions callee_functions(std::uint64_t& cancellations);
+
+/// The test child's functions that fail in ways exit reasons describe (exit_roles.cpp).
+void expose_exit_functions(Program& program);
 
 /// Options every test actor uses: short heartbeats so losses show up fast.
 ActorOptions test_actor_options(std::string name);

@@ -12,6 +12,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 
+#include "error_codec.hpp"
 #include "orphans.hpp"
 #include "tether/actor/actor.hpp"
 #include "tether/concurrency/cancel_scope.hpp"
@@ -111,7 +112,10 @@ class ActorCore {
   /// The link to `uid` closed: it is lost (a child of ours once its exit had time to show).
   void on_link_closed(const std::string& uid);
   static constexpr std::chrono::milliseconds kExitShowsWithin{50};
-  void lose_peer(const std::string& uid, const std::string& why);
+  /// Fails what waits on the peer `uid` with PeerLost (carrying `exit` when its process
+  /// was reaped) and forgets it.
+  void lose_peer(const std::string& uid, const std::string& why,
+                 std::optional<ActorExit> exit = std::nullopt);
   /// Calls `listener(why)` once if the peer `uid` is lost. Returns a key for unlisten.
   std::uint64_t listen_for_loss(const std::string& uid,
                                 std::function<void(const std::string&)> listener);
@@ -231,23 +235,5 @@ class ActorCore {
   std::map<std::string, ActorNursery*> child_nurseries_;
   Orphans orphans_{executor_};  // what this actor adopted as a child subreaper
 };
-
-/// "where: what" for logs, from any exception.
-std::string error_text(const std::exception_ptr& e);
-
-/// Builds the wire Error for an exception raised while serving `function`, keeping a
-/// relayed RemoteError's origin and path and appending `self`.
-flatbuffers::Offset<wire::Error> encode_error(flatbuffers::FlatBufferBuilder& b,
-                                              const std::exception_ptr& error,
-                                              const ActorIdentity& self, std::string_view function,
-                                              std::uint64_t call_id, const ActorIdentity& caller);
-
-/// Reads a wire Error into RemoteError details.
-RemoteError::Details decode_error(const wire::Error& error);
-
-/// Payload table from packed bytes, 8-byte aligned inside the envelope so the receiver
-/// can read the nested buffer in place.
-flatbuffers::Offset<wire::Payload> encode_payload(flatbuffers::FlatBufferBuilder& b,
-                                                  const PackedPayload& payload);
 
 }  // namespace tether::detail

@@ -25,6 +25,8 @@ struct ActorNursery::Child {
   bool stop_requested = false;
   bool link_lost = false;
   bool exit_reported = false;
+  std::uint64_t incarnation = 0;  // as its Hello said
+  ActorIdentity identity() const { return {uid, name, incarnation}; }
   void report_exit(const ExitStatus& status) {
     if (exit_reported) return;
     exit_reported = true;
@@ -111,13 +113,13 @@ task<Portal> ActorNursery::start_actor(std::string name, SpawnOptions options) {
                           options.boot_timeout.count());
     if (options.on_exit) options.on_exit(status);
     if (interrupted) std::rethrow_exception(interrupted);
-    throw BootFailed(name, pid, status, why);
+    throw BootFailed(ActorExit{{uid, name, 0}, ExitReason::boot_failed, status, nullptr}, pid, why);
   }
 
   detail::Peer* peer = core.find_peer(uid);
   ActorIdentity identity = peer ? peer->identity : ActorIdentity{uid, name, 0};
-  auto& child = children_.emplace_back(
-      Child{name, uid, std::move(options), std::move(process), {}, false, false, false});
+  auto& child = children_.emplace_back(Child{name, uid, std::move(options), std::move(process), {},
+                                              false, false, false, identity.incarnation});
   child.supervisor = tasks_->start_cancellable(supervise(child));
   core.adopt_child(uid, *this);
   co_return Portal(core, identity);
@@ -148,11 +150,13 @@ task<void> ActorNursery::supervise(Child& child) {
   child.report_exit(status);
   // Grandchildren it left behind re-parented to us (a subreaper): end them.
   core.orphans_.sweep(child.options.term_grace);
-  // Whoever still waits on it learns now, not at the next heartbeat timeout.
-  core.lose_peer(child.uid, "its process " + status.describe());
+  // Whoever still waits on it learns now, not at the next heartbeat timeout, and how.
+  const ActorExit exit =
+      ActorExit::of_process(child.identity(), status, child.stop_requested, child.link_lost);
+  core.lose_peer(child.uid, "its process " + status.describe(), exit);
   if (child.stop_requested || status.clean() || !child.options.exit_is_error) co_return;
   throw ActorExited(
-      child.name, child.process->pid(), status,
+      exit, child.process->pid(),
       fmt::format("child '{}' (pid {}) {}{}", child.name, child.process->pid(), status.describe(),
                   child.link_lost ? " after its link was lost" : ""));
 }

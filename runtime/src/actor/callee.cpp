@@ -175,7 +175,9 @@ task<void> ActorCore::serve_call(std::string peer_uid, std::uint64_t call_id,
                                                     identity_.display(), function),
                              .origin = identity_,
                              .relay_path = {identity_},
-                             .trace = {}};
+                             .trace = {},
+                             .exit = ActorExit{identity_, ExitReason::cancelled, {}, nullptr},
+                             .members = {}};
       send_error(*peer, call_id, env.msg_id(), make_remote_error(std::move(d)), function);
     }
   } else if (error) {

@@ -111,19 +111,6 @@ std::string take_handoff(int fd) {
   return bytes;
 }
 
-std::string ExitStatus::describe() const {
-  if (signal != 0) {
-    const char* name = sigabbrev_np(signal);
-    return fmt::format("killed by signal {} (SIG{})", signal, name ? name : "?");
-  }
-  return fmt::format("exited with code {}", code);
-}
-
-ExitStatus ExitStatus::from_wait_status(int status) {
-  if (WIFSIGNALED(status)) return {-1, WTERMSIG(status)};
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0};
-}
-
 ChildProcess::ChildProcess(const boost::asio::any_io_executor& executor, const SpawnSpec& spec)
     : watch_(std::make_unique<Watch>(executor)) {
   // extra_env replaces what it names: getenv() would find an inherited value first.

@@ -19,7 +19,7 @@ std::exception_ptr reply_error(const transport::InboundMessage& reply, const Act
       return nullptr;
     case wire::Body::Error: {
       auto details = decode_error(*reply.envelope().body_as_Error());
-      details.relay_path.push_back(self);  // the path ends where the error is raised
+      extend_relay_path(details, self);  // the path ends where the error is raised
       return make_remote_error(std::move(details));
     }
     default:

@@ -1,29 +1,137 @@
-// Exceptions <-> wire::Error, keeping origin, relay path and trace across hops.
+// Exceptions <-> wire::Error, keeping origin, relay path, trace, exit and group members
+// across hops.
+#include "error_codec.hpp"
+
 #include <fmt/core.h>
 
-#include "actor_core.hpp"
+#include "tether/actor/identity.hpp"
+#include "tether/concurrency/errors.hpp"
+#include "tether/wire/encoder.hpp"
 
 namespace tether::detail {
 
 namespace {
 
+static_assert(static_cast<int>(ExitReason::normal) == static_cast<int>(wire::ExitReason::Normal));
+static_assert(static_cast<int>(ExitReason::timeout) == static_cast<int>(wire::ExitReason::Timeout));
+static_assert(static_cast<int>(ExitReason::boot_failed) ==
+              static_cast<int>(wire::ExitReason::BootFailed));
+
+/// Where this actor was in the call when it raised or relayed an error.
+struct Hop {
+  const ActorIdentity& self;
+  std::string_view function;
+  std::uint64_t call_id;
+  const ActorIdentity& caller;
+
+  std::string line(std::string_view what) const {
+    return fmt::format("{} {} serving '{}' (call {} from {})", what, self.display(), function,
+                       call_id, caller.display());
+  }
+};
+
 RemoteError::Details local_details(wire::ErrorKind kind, std::string type_name, std::string message,
-                                   const ActorIdentity& self, std::string_view function,
-                                   std::uint64_t call_id, const ActorIdentity& caller) {
+                                   const Hop& hop) {
   RemoteError::Details d;
   d.kind = kind;
   d.type_name = std::move(type_name);
   d.message = std::move(message);
-  d.origin = self;
-  d.relay_path = {self};
-  d.trace = fmt::format("raised in {} serving '{}' (call {} from {})", self.display(), function,
-                        call_id, caller.display());
+  d.origin = hop.self;
+  d.relay_path = {hop.self};
+  d.trace = hop.line("raised in");
   return d;
+}
+
+/// An exit this actor observed (a child it reaped): the error starts at the child.
+RemoteError::Details exit_details(wire::ErrorKind kind, std::string type_name, std::string message,
+                                  const ActorExit& exit, const Hop& hop) {
+  auto d = local_details(kind, std::move(type_name), std::move(message), hop);
+  d.origin = exit.actor;
+  d.relay_path = {exit.actor, hop.self};
+  d.exit = exit;
+  d.exit->error = nullptr;  // it is its own member of a group, or described by message
+  return d;
+}
+
+RemoteError::Details details_of(const std::exception_ptr& error, const Hop& hop);
+
+/// A group of one is that one error; a relayed group among the members joins ours, so a
+/// group that travels hops stays one flat list (as nested nurseries' groups do).
+RemoteError::Details group_details(const ErrorGroup& group, const Hop& hop) {
+  if (group.size() == 1) return details_of(group.errors().front(), hop);
+  auto d = local_details(wire::ErrorKind::Remote, "tether::ErrorGroup", group.what(), hop);
+  for (const auto& e : group.errors()) {
+    auto member = details_of(e, hop);
+    if (member.members.empty()) {
+      d.members.push_back(std::move(member));
+    } else {
+      for (auto& m : member.members) d.members.push_back(std::move(m));
+    }
+  }
+  return d;
+}
+
+RemoteError::Details details_of(const std::exception_ptr& error, const Hop& hop) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const RemoteError& relayed) {
+    auto d = relayed.details();  // its path already ends with us: we were its receiver
+    d.trace += "\n  " + hop.line("relayed by");
+    return d;
+  } catch (const ErrorGroup& group) {
+    return group_details(group, hop);
+  } catch (const BootFailed& e) {
+    return exit_details(wire::ErrorKind::BootFailed, "tether::BootFailed", e.what(), e.exit(), hop);
+  } catch (const ActorExited& e) {
+    return exit_details(wire::ErrorKind::Remote, "tether::ActorExited", e.what(), e.exit(), hop);
+  } catch (const PeerLost& e) {
+    auto d = local_details(wire::ErrorKind::PeerLost, "tether::PeerLost", e.what(), hop);
+    d.exit = e.exit();
+    if (d.exit) d.exit->error = nullptr;
+    return d;
+  } catch (const Timeout& e) {
+    return local_details(wire::ErrorKind::Timeout, "tether::Timeout", e.what(), hop);
+  } catch (const std::exception& e) {
+    return local_details(wire::ErrorKind::Remote, type_name_of(e), e.what(), hop);
+  } catch (...) {
+    return local_details(wire::ErrorKind::Remote, "unknown", "a non-standard exception was thrown",
+                         hop);
+  }
+}
+
+/// The wire's exit reason for an error that is not an exit.
+wire::ExitReason reason_of(wire::ErrorKind kind) {
+  switch (kind) {
+    case wire::ErrorKind::Cancelled: return wire::ExitReason::Cancelled;
+    case wire::ErrorKind::Timeout: return wire::ExitReason::Timeout;
+    case wire::ErrorKind::PeerLost: return wire::ExitReason::PeerLost;
+    case wire::ErrorKind::BootFailed: return wire::ExitReason::BootFailed;
+    default: return wire::ExitReason::Error;
+  }
 }
 
 flatbuffers::Offset<wire::ActorId> actor_id(flatbuffers::FlatBufferBuilder& b,
                                             const ActorIdentity& id) {
   return wire::Encoder::actor_id(b, id.ref());
+}
+
+flatbuffers::Offset<wire::Error> encode_details(flatbuffers::FlatBufferBuilder& b,
+                                                const RemoteError::Details& d) {
+  std::vector<flatbuffers::Offset<wire::Error>> members;
+  for (const auto& member : d.members) members.push_back(encode_details(b, member));
+  auto members_vector = members.empty() ? 0 : b.CreateVector(members);
+  auto type_name = b.CreateString(d.type_name);
+  auto message = b.CreateString(d.message);
+  auto origin = actor_id(b, d.origin);
+  std::vector<flatbuffers::Offset<wire::ActorId>> path;
+  for (const auto& hop : d.relay_path) path.push_back(actor_id(b, hop));
+  auto relay_path = b.CreateVector(path);
+  auto trace = b.CreateString(d.trace);
+  auto exit_actor = d.exit ? actor_id(b, d.exit->actor) : 0;
+  const auto reason = d.exit ? static_cast<wire::ExitReason>(d.exit->reason) : reason_of(d.kind);
+  const ExitStatus status = d.exit ? d.exit->status : ExitStatus{};
+  return wire::CreateError(b, d.kind, type_name, message, origin, relay_path, trace, reason,
+                           status.code, status.signal, exit_actor, members_vector);
 }
 
 }  // namespace
@@ -36,35 +144,7 @@ flatbuffers::Offset<wire::Error> encode_error(flatbuffers::FlatBufferBuilder& b,
                                               const std::exception_ptr& error,
                                               const ActorIdentity& self, std::string_view function,
                                               std::uint64_t call_id, const ActorIdentity& caller) {
-  RemoteError::Details d;
-  try {
-    std::rethrow_exception(error);
-  } catch (const RemoteError& relayed) {
-    d = relayed.details();  // its path already ends with us: we were its receiver
-    d.trace += fmt::format("\n  relayed by {} serving '{}' (call {} from {})", self.display(),
-                           function, call_id, caller.display());
-  } catch (const PeerLost& e) {
-    d = local_details(wire::ErrorKind::PeerLost, "tether::PeerLost", e.what(), self, function,
-                      call_id, caller);
-  } catch (const Timeout& e) {
-    d = local_details(wire::ErrorKind::Timeout, "tether::Timeout", e.what(), self, function,
-                      call_id, caller);
-  } catch (const std::exception& e) {
-    d = local_details(wire::ErrorKind::Remote, type_name_of(e), e.what(), self, function, call_id,
-                      caller);
-  } catch (...) {
-    d = local_details(wire::ErrorKind::Remote, "unknown", "a non-standard exception was thrown",
-                      self, function, call_id, caller);
-  }
-  auto type_name = b.CreateString(d.type_name);
-  auto message = b.CreateString(d.message);
-  auto origin = actor_id(b, d.origin);
-  std::vector<flatbuffers::Offset<wire::ActorId>> path;
-  for (const auto& hop : d.relay_path) path.push_back(actor_id(b, hop));
-  auto relay_path = b.CreateVector(path);
-  auto trace = b.CreateString(d.trace);
-  return wire::CreateError(b, d.kind, type_name, message, origin, relay_path, trace,
-                           wire::ExitReason::Error, -1, 0);
+  return encode_details(b, details_of(error, Hop{self, function, call_id, caller}));
 }
 
 RemoteError::Details decode_error(const wire::Error& error) {
@@ -76,7 +156,23 @@ RemoteError::Details decode_error(const wire::Error& error) {
   if (error.relay_path())
     for (const auto* hop : *error.relay_path()) d.relay_path.push_back(identity_from_wire(hop));
   d.trace = error.trace() ? error.trace()->str() : "";
+  if (error.exit_actor()) {
+    const auto reason = static_cast<ExitReason>(error.exit_reason());
+    d.exit = ActorExit{identity_from_wire(error.exit_actor()),
+                       reason <= ExitReason::timeout ? reason : ExitReason::error,
+                       ExitStatus{error.exit_status(), error.signal()},
+                       nullptr};
+  }
+  // Nesting is bounded by the verifier's depth limit: a peer cannot make this recurse
+  // without end.
+  if (error.members())
+    for (const auto* member : *error.members()) d.members.push_back(decode_error(*member));
   return d;
+}
+
+void extend_relay_path(RemoteError::Details& details, const ActorIdentity& self) {
+  details.relay_path.push_back(self);
+  for (auto& member : details.members) extend_relay_path(member, self);
 }
 
 flatbuffers::Offset<wire::Payload> encode_payload(flatbuffers::FlatBufferBuilder& b,

@@ -83,7 +83,8 @@ void ActorCore::on_link_closed(const std::string& uid) {
   }(*this, uid, pid));
 }
 
-void ActorCore::lose_peer(const std::string& uid_ref, const std::string& why_ref) {
+void ActorCore::lose_peer(const std::string& uid_ref, const std::string& why_ref,
+                          std::optional<ActorExit> exit) {
   // Copies: callers may pass strings that losing the peer destroys.
   const std::string uid = uid_ref;
   const std::string why = why_ref;
@@ -98,13 +99,13 @@ void ActorCore::lose_peer(const std::string& uid_ref, const std::string& why_ref
               peer->serving.size());
   for (auto& [id, pending] : peer->pending) {
     if (pending->done()) continue;
-    pending->failure = std::make_exception_ptr(PeerLost(peer->identity, why));
+    pending->failure = std::make_exception_ptr(PeerLost(peer->identity, why, exit));
     pending->complete();
   }
   for (auto& [id, context] : peer->contexts) context->on_outcome();
   for (auto& [id, serving] : peer->serving) {
     if (serving.context)
-      serving.context->stream->end(std::make_exception_ptr(PeerLost(peer->identity, why)));
+      serving.context->stream->end(std::make_exception_ptr(PeerLost(peer->identity, why, exit)));
     serving.cancel();
   }
   if (peer->dealer) {

@@ -83,8 +83,11 @@ void report(const std::exception_ptr& error) {
         std::rethrow_exception(e);
       } catch (const RemoteError& remote) {
         if (!remote.trace().empty()) std::fprintf(stderr, "    %s\n", remote.trace().c_str());
+        for (const auto& member : remote.members())
+          std::fprintf(stderr, "    - %s\n", RemoteError(member).what());
       } catch (...) {
       }
+      if (const auto exit = exit_of(e)) std::fprintf(stderr, "    %s\n", exit->describe().c_str());
     }
   } catch (...) {
     std::fprintf(stderr, "tether: %s\n", describe(error).c_str());

@@ -185,7 +185,7 @@ class PoolCore : public std::enable_shared_from_this<PoolCore> {
         error = std::current_exception();
       }
       if (error && is_cancellation(error)) std::rethrow_exception(error);
-      const Failure failure = error ? classify(error) : Failure::task;
+      const Failure failure = error ? classify(error, *worker) : Failure::task;
       if (failure != Failure::task) {
         if (failure == Failure::worker_lost) worker->dead = true;
         job->running = false;
@@ -204,19 +204,18 @@ class PoolCore : public std::enable_shared_from_this<PoolCore> {
     }
   }
 
-  /// Why a task failed. Not because of the task itself when its worker was lost, or
-  /// answered Cancelled (it was stopped under the task): such a task may be retried.
+  /// Why a task failed. Not because of the task itself when the exit it reports is its
+  /// worker's: lost (it died or went silent), or cancelled (stopped under the task). Such
+  /// a task may be retried. An exit of anyone else — a child the task started — is the
+  /// task's own failure.
   enum class Failure { task, worker_lost, worker_stopping };
-  static Failure classify(const std::exception_ptr& error) {
-    try {
-      std::rethrow_exception(error);
-    } catch (const PeerLost&) {
-      return Failure::worker_lost;
-    } catch (const RemoteError& remote) {
-      return remote.kind() == wire::ErrorKind::Cancelled ? Failure::worker_stopping
-                                                         : Failure::task;
-    } catch (...) {
-      return Failure::task;
+  static Failure classify(const std::exception_ptr& error, const Worker& worker) {
+    const auto exit = exit_of(error);
+    if (!exit || exit->actor.uid != worker.portal->peer().uid) return Failure::task;
+    switch (exit->reason) {
+      case ExitReason::cancelled: return Failure::worker_stopping;
+      case ExitReason::normal: return Failure::task;
+      default: return Failure::worker_lost;
     }
   }
 

@@ -16,19 +16,10 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include "tether/actor/exit.hpp"
 #include "tether/concurrency/task.hpp"
 
 namespace tether {
-
-/// How a process ended: an exit code, or the signal that killed it.
-struct ExitStatus {
-  int code = -1;   // valid when signal == 0
-  int signal = 0;  // the terminating signal, or 0
-  bool clean() const noexcept { return signal == 0 && code == 0; }
-  /// "exited with code 3", "killed by signal 9 (SIGKILL)".
-  std::string describe() const;
-  static ExitStatus from_wait_status(int status);
-};
 
 struct SpawnSpec {
   std::string executable;

@@ -3,17 +3,19 @@
 // RemoteError carrying where it came from and the path it travelled; the specific
 // protocol failures have their own types so callers can catch exactly them.
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "tether/actor/child_process.hpp"
+#include "tether/actor/exit.hpp"
 #include "tether/actor/identity.hpp"
 #include "tether/wire/protocol.hpp"
 
 namespace tether {
 
-/// An error raised by another actor (or relayed by one).
+/// An error raised by another actor (or relayed by one). Its exit and, for a group, its
+/// members arrive as the actor that raised them saw them, however many hops away.
 class RemoteError : public std::runtime_error {
  public:
   struct Details {
@@ -23,6 +25,12 @@ class RemoteError : public std::runtime_error {
     ActorIdentity origin;                   // the actor where it was raised
     std::vector<ActorIdentity> relay_path;  // origin first, then every actor it reached
     std::string trace;                      // one line per hop: actor, function, call id
+    /// Which actor ended and how, when the error is an exit (ActorExited, BootFailed, a
+    /// PeerLost whose process was reaped); its `error` stays empty on the wire.
+    std::optional<ActorExit> exit;
+    /// For a relayed ErrorGroup: every failure of the group, each with its own origin
+    /// and path (the path grows with every hop the group travels).
+    std::vector<Details> members;
   };
 
   explicit RemoteError(Details details);
@@ -33,6 +41,11 @@ class RemoteError : public std::runtime_error {
   const ActorIdentity& origin() const noexcept { return details_.origin; }
   const std::vector<ActorIdentity>& relay_path() const noexcept { return details_.relay_path; }
   const std::string& trace() const noexcept { return details_.trace; }
+  const std::optional<ActorExit>& exit() const noexcept { return details_.exit; }
+  /// A relayed group's failures; empty for a single error.
+  const std::vector<Details>& members() const noexcept { return details_.members; }
+  /// The members as exceptions, each of the type make_remote_error gives it.
+  std::vector<std::exception_ptr> member_errors() const;
   const Details& details() const noexcept { return details_; }
 
   /// "C -> B -> A" by actor names.
@@ -64,26 +77,30 @@ class ProtocolMismatch : public std::runtime_error {
 /// waited on it. Raised locally; never a hang.
 class PeerLost : public std::runtime_error {
  public:
-  PeerLost(ActorIdentity peer, const std::string& why);
+  PeerLost(ActorIdentity peer, const std::string& why, std::optional<ActorExit> exit = {});
   const ActorIdentity& peer() const noexcept { return peer_; }
+  /// How the peer's process ended, when this actor reaped it (its child) before failing
+  /// what waited on it.
+  const std::optional<ActorExit>& exit() const noexcept { return exit_; }
 
  private:
   ActorIdentity peer_;
+  std::optional<ActorExit> exit_;
 };
 
 /// A child actor's process ended without being asked to (crash, signal, error exit).
 class ActorExited : public std::runtime_error {
  public:
-  ActorExited(std::string name, pid_t pid, ExitStatus status, const std::string& what)
-      : std::runtime_error(what), name_(std::move(name)), pid_(pid), status_(status) {}
-  const std::string& name() const noexcept { return name_; }
+  ActorExited(ActorExit exit, pid_t pid, const std::string& what)
+      : std::runtime_error(what), exit_(std::move(exit)), pid_(pid) {}
+  const std::string& name() const noexcept { return exit_.actor.name; }
   pid_t pid() const noexcept { return pid_; }
-  const ExitStatus& status() const noexcept { return status_; }
+  const ExitStatus& status() const noexcept { return exit_.status; }
+  const ActorExit& exit() const noexcept { return exit_; }
 
  private:
-  std::string name_;
+  ActorExit exit_;
   pid_t pid_;
-  ExitStatus status_;
 };
 
 /// A child actor died or hung before finishing its boot handshake.
@@ -104,6 +121,11 @@ class Unauthorized : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+/// The exit an error reports, if it reports one: an ActorExited's or BootFailed's, a
+/// PeerLost's (reason peer_lost when its process was not reaped), or a RemoteError's as
+/// the actor that raised it saw it. Anything else: nullopt.
+std::optional<ActorExit> exit_of(const std::exception_ptr& error);
 
 /// Builds the RemoteError subclass that matches `details.kind`.
 std::exception_ptr make_remote_error(RemoteError::Details details);
