@@ -185,6 +185,17 @@ TEST_F(ActorCalls, APeerSpeakingAnIncompatibleProtocolIsRefusedWithAReason) {
       << welcome->reason()->str();
 }
 
+TEST_F(ActorCalls, ConnectingTwiceToOneActorGivesTwoPortalsToTheSameConnection) {
+  const auto endpoint = start_callee("callee");
+  as_actor([&]() -> task<void> {
+    Portal first = co_await me.connect(endpoint);
+    Portal second = co_await me.connect(endpoint);
+    EXPECT_EQ(first.peer().uid, second.peer().uid);
+    EXPECT_EQ((co_await second.call<SumT>("add", add_args(1, 2))).value, 3);
+    EXPECT_EQ((co_await first.call<SumT>("add", add_args(2, 2))).value, 4);
+  });
+}
+
 TEST_F(ActorCalls, ConnectRaisesProtocolMismatchWithThePeersReason) {
   // A stand-in for a peer of another version: a raw ROUTER that refuses our Hello.
   zmq::socket_t old_peer(context, zmq::socket_type::router);

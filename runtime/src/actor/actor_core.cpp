@@ -127,10 +127,8 @@ task<void> ActorCore::serve() {
   std::vector<std::string> uids;
   for (auto& [uid, peer] : peers_) uids.push_back(uid);
   for (const auto& uid : uids) lose_peer(uid, "this actor stopped serving");
-  for (auto& [socket, handshake] : handshakes_) {
-    handshake->failure = std::make_exception_ptr(PeerLost({}, "this actor stopped serving"));
-    handshake->complete();
-  }
+  for (auto& [socket, handshake] : handshakes_)
+    handshake->set_error(std::make_exception_ptr(PeerLost({}, "this actor stopped serving")));
   inbox_->pause();
   if (ended) std::rethrow_exception(ended);
 }
@@ -171,6 +169,20 @@ void ActorCore::send_error_reply(Peer& peer, wire::Header header, wire::ErrorKin
 
 task<Portal> ActorCore::connect(const std::string& endpoint) {
   Nursery& service_nursery = service();
+  // One connection per peer and endpoint: the peer's ROUTER refuses a second one with
+  // our routing id (no handover), so a repeated connect shares the first.
+  if (auto in_flight = dialing_.find(endpoint); in_flight != dialing_.end()) {
+    const std::shared_ptr<Event> dialled = in_flight->second;  // may outlive that dial
+    (void)co_await dialled->wait_for(options_.connect_timeout);
+  }
+  if (Peer* peer = find_dialed(endpoint)) co_return Portal(*this, peer->identity);
+  auto dial_ended = std::make_shared<Event>(executor_);
+  dialing_[endpoint] = dial_ended;
+  Subscription dialing([this, endpoint, dial_ended] {
+    dial_ended->set();
+    if (auto it = dialing_.find(endpoint); it != dialing_.end() && it->second == dial_ended)
+      dialing_.erase(it);
+  });
   auto dealer = std::make_shared<transport::Socket>(
       executor_, context_, socket_config(transport::SocketKind::dealer, options_, identity_));
   dealer->connect(endpoint);
@@ -178,34 +190,33 @@ task<Portal> ActorCore::connect(const std::string& endpoint) {
   dealer->start();
   service_nursery.start_soon(receive_loop(dealer));
 
-  PendingCall handshake(executor_);
-  handshakes_[dealer.get()] = &handshake;
-  const auto msg_id = ++next_msg_id_;
-  const wire::HelloFields fields{
-      .self = identity_.ref(),
-      .endpoint = endpoint_,
-      .heartbeat_ms = static_cast<std::uint32_t>(options_.heartbeat_interval.count()),
-      .pid = static_cast<std::uint32_t>(::getpid()),
-      .host = host_name()};
-  auto hello = wire::encode_hello(encoder_, {.msg_id = msg_id, .from = identity_.ref()}, fields);
-  (void)dealer->send({.peer = {}, .envelope = transport::make_frame(hello), .attachments = {}},
-                     transport::Priority::control);
-
-  std::exception_ptr interrupted;
-  try {
-    co_await move_on_after(options_.connect_timeout, handshake.wait());
-  } catch (...) {
-    interrupted = std::current_exception();
+  CallReply handshake(executor_);
+  {
+    Subscription filed = subscribe_in(handshakes_, dealer.get(), &handshake);
+    const auto msg_id = ++next_msg_id_;
+    const wire::HelloFields fields{
+        .self = identity_.ref(),
+        .endpoint = endpoint_,
+        .heartbeat_ms = static_cast<std::uint32_t>(options_.heartbeat_interval.count()),
+        .pid = static_cast<std::uint32_t>(::getpid()),
+        .host = host_name()};
+    auto hello = wire::encode_hello(encoder_, {.msg_id = msg_id, .from = identity_.ref()}, fields);
+    (void)dealer->send({.peer = {}, .envelope = transport::make_frame(hello), .attachments = {}},
+                       transport::Priority::control);
+    try {
+      co_await move_on_after(options_.connect_timeout, handshake.wait());
+    } catch (...) {
+      dealer->close();  // cancelled: the connection goes with the attempt
+      throw;
+    }
   }
-  handshakes_.erase(dealer.get());
-  if (interrupted || !handshake.reply) {
+  if (!handshake.has_value()) {
     dealer->close();
-    if (interrupted) std::rethrow_exception(interrupted);
-    if (handshake.failure) std::rethrow_exception(handshake.failure);
+    if (handshake.error()) std::rethrow_exception(handshake.error());
     throw PeerLost({"", endpoint, 0}, "no answer to Hello within " +
                                           std::to_string(options_.connect_timeout.count()) + " ms");
   }
-  const auto* welcome = handshake.reply->envelope().body_as_Welcome();
+  const auto* welcome = handshake.value().envelope().body_as_Welcome();
   if (!welcome->accepted()) {
     dealer->close();
     throw ProtocolMismatch(
@@ -213,6 +224,7 @@ task<Portal> ActorCore::connect(const std::string& endpoint) {
         (welcome->reason() ? welcome->reason()->str() : std::string("no reason given")));
   }
   const ActorIdentity peer = identity_from_wire(welcome->actor());
+  if (Peer* connected = find_peer(peer.uid)) connected->dialed = endpoint;
   log::debug("actor {}: connected to {} at {}", identity_.display(), peer.display(), endpoint);
   co_return Portal(*this, peer);  // handle() made the Peer
 }
@@ -259,8 +271,7 @@ void ActorCore::handle(transport::InboundMessage message,
       slot->dealer = via;
       dealer_owner_[via.get()] = peer_identity.uid;
     }
-    it->second->reply.emplace(std::move(message));
-    it->second->complete();
+    it->second->set_value(std::move(message));
     return;
   }
   if (env.body_type() == wire::Body::Hello) {
@@ -349,6 +360,20 @@ void ActorCore::handle(transport::InboundMessage message,
   }
 }
 
+Peer* ActorCore::find_dialed(std::string_view endpoint) {
+  for (auto& [uid, peer] : peers_)
+    if (peer->dealer && peer->dialed == endpoint) return peer.get();
+  return nullptr;
+}
+
+std::size_t ActorCore::registrations() const noexcept {
+  std::size_t count = handshakes_.size() + dialing_.size() + loss_listeners_.size() + expected_children_.size() +
+                      expected_stop_acks_.size() + (spawn_waiter_ ? 1 : 0) +
+                      (serving_drained_ ? 1 : 0);
+  for (const auto& [uid, peer] : peers_) count += peer->pending.size();
+  return count;
+}
+
 }  // namespace tether::detail
 
 namespace tether {
@@ -379,6 +404,9 @@ task<Portal> Actor::connect(const std::string& endpoint) {
 }
 std::size_t Actor::serving_calls() const noexcept {
   return core_->serving_count_;
+}
+std::size_t Actor::pending_registrations() const noexcept {
+  return core_->registrations();
 }
 
 }  // namespace tether

@@ -16,8 +16,11 @@
 #include "orphans.hpp"
 #include "tether/actor/actor.hpp"
 #include "tether/concurrency/cancel_scope.hpp"
+#include "tether/concurrency/cleanup.hpp"
 #include "tether/concurrency/event.hpp"
 #include "tether/concurrency/nursery.hpp"
+#include "tether/concurrency/reply.hpp"
+#include "tether/base/subscription.hpp"
 #include "tether/transport/socket.hpp"
 
 namespace tether {
@@ -29,19 +32,10 @@ namespace tether::detail {
 using Clock = std::chrono::steady_clock;
 struct ContextState;
 
-/// One outgoing call (or handshake, boot, stop) waiting for its outcome.
-struct PendingCall {
-  explicit PendingCall(const boost::asio::any_io_executor& ex) : ready(ex) {}
-  Event ready;                                     // set when an outcome arrives
-  std::optional<transport::InboundMessage> reply;  // Return, Error or CancelAck
-  std::exception_ptr failure;                      // raised locally (PeerLost)
-  bool done() const { return ready.is_set(); }
-  void complete() { ready.set(); }
-  /// Marks it done for an event that carries no data (an exit, a stop request).
-  void signal() { complete(); }
-  /// Waits until done. Cancelling the waiting task throws at its next co_await.
-  task<void> wait() { return ready.wait(); }
-};
+/// The outcome of one outgoing call (or handshake, boot, stop): Return, Error or
+/// CancelAck as a value; a local failure (PeerLost) as an error; abandoned when the
+/// process that would have answered exited first.
+using CallReply = Reply<transport::InboundMessage>;
 
 /// A call a peer made to us that is still running.
 struct ServingCall {
@@ -58,7 +52,8 @@ struct Peer {
   transport::Socket* socket = nullptr;        // where to send to it
   std::string routing_id;                     // set when it reached our ROUTER
   std::shared_ptr<transport::Socket> dealer;  // set when we connected to it
-  std::map<std::uint64_t, PendingCall*> pending;  // our calls to it
+  std::string dialed;                         // the endpoint we connected to, if we did
+  std::map<std::uint64_t, CallReply*> pending;    // our calls to it
   std::map<std::uint64_t, ServingCall> serving;   // its calls to us
   std::map<std::uint64_t, std::shared_ptr<ContextState>> contexts;  // ours to it, open
   // Calls it cancelled before their Start reached us (Cancel is control priority and
@@ -86,7 +81,10 @@ class ActorCore {
   /// Sends Cancel for our call `call_id` and waits, bounded by cancel_ack_timeout, for
   /// `pending` (its outcome) to complete.
   task<void> cancel_remote(const std::string& peer_uid, std::uint64_t call_id,
-                           PendingCall& pending, std::string_view reason);
+                           CallReply& pending, std::string_view reason);
+  /// Files `reply` as the outcome of our call `call_id` to `peer_uid` until the
+  /// Subscription ends (the peer may be lost first: then there is nothing to undo).
+  Subscription await_reply(const std::string& peer_uid, std::uint64_t call_id, CallReply& reply);
 
   // -- context.cpp -----------------------------------------------------------------
   task<std::shared_ptr<ContextState>> open_context(const std::string& peer_uid,
@@ -116,20 +114,19 @@ class ActorCore {
   /// was reaped) and forgets it.
   void lose_peer(const std::string& uid, const std::string& why,
                  std::optional<ActorExit> exit = std::nullopt);
-  /// Calls `listener(why)` once if the peer `uid` is lost. Returns a key for unlisten.
-  std::uint64_t listen_for_loss(const std::string& uid,
-                                std::function<void(const std::string&)> listener);
-  void unlisten(std::uint64_t key);
+  /// Calls `listener(why)` once if the peer `uid` is lost while the Subscription lasts.
+  Subscription listen_for_loss(const std::string& uid,
+                               std::function<void(const std::string&)> listener);
 
   // -- lineage.cpp: the parent/child boot handshake and actor-wide cancel ------------
-  /// Parent: a child with `uid` is expected; its Hello gets Welcome + Spawn, and its
-  /// SpawnAck completes `boot`.
-  void expect_child(const std::string& uid, PendingCall& boot);
-  /// Parent: `ack` completes when the child `uid` answers our Cancel(0) with CancelAck.
-  void expect_stop_ack(const std::string& uid, PendingCall* ack);
+  /// Parent: a child with `uid` is expected while the Subscription lasts; its Hello gets
+  /// Welcome + Spawn, and its SpawnAck completes `boot`.
+  Subscription expect_child(const std::string& uid, CallReply& boot);
+  /// `ack` completes when `uid` answers our Cancel(0) with CancelAck (or an Error), while
+  /// the Subscription lasts.
+  Subscription expect_stop_ack(const std::string& uid, CallReply& ack);
   /// CancelAck or Error with call id 0: completes what expect_stop_ack armed.
   void on_stop_answer(Peer& peer, transport::InboundMessage message);
-  void forget_child(const std::string& uid);
   void on_spawn_ack(Peer& peer, transport::InboundMessage message);
   /// Child: connect to the parent and wait for its Spawn (bounded by `timeout`).
   task<Portal> boot_as_child(const std::string& parent_endpoint, std::chrono::milliseconds timeout);
@@ -189,6 +186,10 @@ class ActorCore {
                   const std::exception_ptr& error, std::string_view function);
 
   Peer* find_peer(std::string_view uid);
+  /// The peer we are connected to at `endpoint` (through our own dealer), if any.
+  Peer* find_dialed(std::string_view endpoint);
+  /// Waiters and listeners registered now (Actor::pending_registrations).
+  std::size_t registrations() const noexcept;
 
   // -- state -----------------------------------------------------------------------
   boost::asio::any_io_executor executor_;
@@ -215,14 +216,17 @@ class ActorCore {
   std::string last_started_call_;  // for the loop-stall warning
   Nursery* service_ = nullptr;  // set while serve() runs
   // Outstanding connect() handshakes, by the dealer's address (Welcome arrives there).
-  std::map<transport::Socket*, PendingCall*> handshakes_;
+  std::map<transport::Socket*, CallReply*> handshakes_;
+  // Endpoints being dialled: set when that dial ends, however it ends (a second connect
+  // to the same endpoint waits for it rather than be refused by the peer's ROUTER).
+  std::map<std::string, std::shared_ptr<Event>> dialing_;
   std::multimap<std::string, std::pair<std::uint64_t, std::function<void(const std::string&)>>>
-      loss_listeners_;
+      loss_listeners_;  // by uid: (key, listener), each owned by a Subscription
   std::uint64_t next_listener_ = 0;
-  std::map<std::string, PendingCall*> expected_children_;   // parent: uid -> boot waiter
-  std::map<std::string, PendingCall*> expected_stop_acks_;  // parent: uid -> CancelAck waiter
-  PendingCall* spawn_waiter_ = nullptr;                     // child: waiting for Spawn
-  PendingCall stop_request_{executor_};                     // signalled once asked to stop
+  std::map<std::string, CallReply*> expected_children_;   // parent: uid -> boot waiter
+  std::map<std::string, CallReply*> expected_stop_acks_;  // uid -> CancelAck waiter
+  CallReply* spawn_waiter_ = nullptr;                     // child: waiting for Spawn
+  Event stop_request_{executor_};                         // set once asked to stop
   std::optional<Clock::time_point> stop_deadline_;          // by when that stop must end
   std::string stop_requester_;                              // uid to send CancelAck to
   std::vector<std::string> stop_acks_sent_;                 // requesters answered
@@ -230,10 +234,11 @@ class ActorCore {
   bool stop_acknowledged_ = false;      // acknowledge_stop() ran: it answers once
   bool stop_handled_by_owner_ = false;  // Program, or a service awaiting stop_requested()
   TaskHandle* run_main_ = nullptr;       // Actor::run's main, while it runs
-  PendingCall* serving_drained_ = nullptr;  // completed when serving_count_ hits 0
+  Event* serving_drained_ = nullptr;  // set when serving_count_ hits 0
   std::unique_ptr<RegistryClient> registry_;  // when options_.registry is set
   std::map<std::string, ActorNursery*> child_nurseries_;
   Orphans orphans_{executor_};  // what this actor adopted as a child subreaper
+  Subscription parent_loss_;    // child: stops this actor when its parent is lost
 };
 
 }  // namespace tether::detail

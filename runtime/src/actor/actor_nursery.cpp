@@ -76,20 +76,15 @@ task<Portal> ActorNursery::start_actor(std::string name, SpawnOptions options) {
   if (!tasks_) throw std::logic_error("start_actor outside open_actor_nursery");
   detail::ActorCore& core = *actor_.core_;
   const std::string uid = make_identity(name).uid;
-  detail::PendingCall boot(core.executor_);
-  core.expect_child(uid, boot);
+  detail::CallReply boot(core.executor_);
+  Subscription expected = core.expect_child(uid, boot);
   auto process =
       std::make_unique<ChildProcess>(core.executor_, spawn_spec(core, name, uid, options));
   const pid_t pid = process->pid();
   log::info("actor {}: started child '{}' (pid {})", core.identity_.display(), name, pid);
 
   // Boot: the SpawnAck, the process exiting, or the boot timeout — whichever is first.
-  auto watching = std::make_shared<bool>(true);
-  bool exited_during_boot = false;
-  process->notify_on_exit(watching, [&boot, &exited_during_boot] {
-    exited_during_boot = true;
-    boot.signal();
-  });
+  Subscription exit_watch = process->notify_on_exit([&boot] { boot.abandon(); });
   std::exception_ptr interrupted;
   bool finished = false;
   try {
@@ -97,8 +92,9 @@ task<Portal> ActorNursery::start_actor(std::string name, SpawnOptions options) {
   } catch (...) {
     interrupted = std::current_exception();
   }
-  *watching = false;  // retract the exit callback before `boot` goes away
-  core.forget_child(uid);
+  exit_watch.reset();
+  expected.reset();
+  const bool exited_during_boot = boot.abandoned();
   if (interrupted || !finished || exited_during_boot) {
     if (!exited_during_boot) process->signal(SIGKILL);
     if (interrupted) co_await allow_cleanup();
@@ -129,7 +125,7 @@ task<void> ActorNursery::supervise(Child& child) {
   detail::ActorCore& core = *actor_.core_;
   // A lost link (no heartbeats) means the child is hung or cut off: kill it, so its
   // exit is what we report and nothing is left behind.
-  const auto listener = core.listen_for_loss(child.uid, [&child](const std::string&) {
+  Subscription on_loss = core.listen_for_loss(child.uid, [&child](const std::string&) {
     child.link_lost = true;
     child.process->signal(SIGKILL);
   });
@@ -140,7 +136,7 @@ task<void> ActorNursery::supervise(Child& child) {
   } catch (...) {
     cancelled = std::current_exception();
   }
-  core.unlisten(listener);
+  on_loss.reset();
   core.disown_child(child.uid);
   if (cancelled) {
     co_await allow_cleanup();
@@ -204,23 +200,11 @@ task<void> ActorNursery::teardown(Child& child) {
   // the acknowledgement and the exit.
   const auto ask_until = Clock::now() + budget.ask;
   if (detail::Peer* peer = core.find_peer(child.uid)) {
-    detail::PendingCall ack(core.executor_);
-    core.expect_stop_ack(child.uid, &ack);
-    auto watching = std::make_shared<bool>(true);
-    child.process->notify_on_exit(watching, [&ack] { ack.signal(); });
-    // Retract both before `ack` dies, also when this wait is cancelled (a stop
-    // requested by `tether cancel` runs in a task its nursery may cancel).
-    struct Retract {
-      detail::ActorCore& core;
-      const std::string& uid;
-      detail::PendingCall* ack;
-      std::shared_ptr<bool> watching;
-      ~Retract() {
-        *watching = false;
-        auto it = core.expected_stop_acks_.find(uid);
-        if (it != core.expected_stop_acks_.end() && it->second == ack) core.expect_stop_ack(uid, nullptr);
-      }
-    } retract{core, child.uid, &ack, watching};
+    // Registered for this wait only, also when it is cancelled (a stop requested by
+    // `tether cancel` runs in a task its nursery may cancel).
+    detail::CallReply ack(core.executor_);
+    Subscription expected = core.expect_stop_ack(child.uid, ack);
+    Subscription exit_watch = child.process->notify_on_exit([&ack] { ack.abandon(); });
     core.send_cancel(*peer, {.call_id = 0}, "stopped by its parent", budget.ask);
     (void)co_await move_on_after(budget.ask, ack.wait());
   }

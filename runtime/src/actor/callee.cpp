@@ -151,7 +151,7 @@ task<void> ActorCore::serve_call(std::string peer_uid, std::uint64_t call_id,
     context->stream->end(error);
   }
   if (deadline_timer) deadline_timer->cancel();
-  if (--serving_count_ == 0 && serving_drained_) serving_drained_->signal();
+  if (--serving_count_ == 0 && serving_drained_) serving_drained_->set();
   Peer* peer = find_peer(peer_uid);
   if (!peer) co_return;  // the caller is gone; nobody to answer
   const ServingCall state = peer->serving[call_id];

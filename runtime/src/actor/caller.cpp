@@ -28,11 +28,8 @@ task<transport::InboundMessage> ActorCore::call(const std::string& peer_uid,
   if (!peer) throw PeerLost({peer_uid, "", 0}, "not connected (lost earlier, or never connected)");
   const ActorIdentity callee = peer->identity;
   const auto call_id = ++next_call_id_;
-  PendingCall pending(executor_);
-  peer->pending[call_id] = &pending;
-  auto forget = [&] {
-    if (Peer* p = find_peer(peer_uid)) p->pending.erase(call_id);
-  };
+  CallReply pending(executor_);
+  Subscription filed = await_reply(peer_uid, call_id, pending);
 
   const bool sent =
       send(*peer,
@@ -45,10 +42,7 @@ task<transport::InboundMessage> ActorCore::call(const std::string& peer_uid,
              auto payload = encode_payload(b, args);
              return wire::CreateStart(b, name, wire::CallKind::Call, payload);
            });
-  if (!sent) {
-    forget();
-    throw PeerLost(callee, "its connection refused the message (closed or outbox full)");
-  }
+  if (!sent) throw PeerLost(callee, "its connection refused the message (closed or outbox full)");
 
   std::exception_ptr cancelled;
   bool timed_out = false;
@@ -64,19 +58,26 @@ task<transport::InboundMessage> ActorCore::call(const std::string& peer_uid,
     // Tell the callee, and give it a bounded time to stop and say so.
     if (cancelled) co_await allow_cleanup();
     co_await shielded(cancel_remote(peer_uid, call_id, pending, "cancelled by the caller"));
-    forget();
     // The callee's own error, if it arrived meanwhile, says more than our cancellation.
-    if (pending.reply && pending.reply->envelope().body_type() == wire::Body::Error)
-      std::rethrow_exception(reply_error(*pending.reply, callee, identity_, function));
+    if (pending.has_value() && pending.value().envelope().body_type() == wire::Body::Error)
+      std::rethrow_exception(reply_error(pending.value(), callee, identity_, function));
     if (cancelled) std::rethrow_exception(cancelled);
     throw Timeout(fmt::format("call '{}' to {} timed out after {} ms", function, callee.display(),
                               options.timeout->count()));
   }
-  forget();
-  if (pending.failure) std::rethrow_exception(pending.failure);
-  if (auto error = reply_error(*pending.reply, callee, identity_, function))
+  if (pending.error()) std::rethrow_exception(pending.error());
+  if (auto error = reply_error(pending.value(), callee, identity_, function))
     std::rethrow_exception(error);
-  co_return std::move(*pending.reply);
+  co_return std::move(pending.value());
+}
+
+Subscription ActorCore::await_reply(const std::string& peer_uid, std::uint64_t call_id,
+                                    CallReply& reply) {
+  if (Peer* peer = find_peer(peer_uid)) peer->pending[call_id] = &reply;
+  // The Peer goes when it is lost (its replies failed first): look it up again.
+  return Subscription([this, &peer_uid, call_id] {
+    if (Peer* peer = find_peer(peer_uid)) peer->pending.erase(call_id);
+  });
 }
 
 void ActorCore::on_call_reply(Peer& peer, transport::InboundMessage message) {
@@ -84,10 +85,7 @@ void ActorCore::on_call_reply(Peer& peer, transport::InboundMessage message) {
   auto it = peer.pending.find(env.call_id());
   if (it == peer.pending.end()) return;                 // late: the caller gave up already
   if (env.body_type() == wire::Body::StartAck) return;  // nothing waits on it for plain calls
-  PendingCall& pending = *it->second;
-  if (pending.done()) return;
-  pending.reply.emplace(std::move(message));
-  pending.complete();
+  if (!it->second->set_value(std::move(message))) return;
   if (auto context = peer.contexts.find(env.call_id()); context != peer.contexts.end())
     context->second->on_outcome();  // its stream ends with it
 }

@@ -216,16 +216,19 @@ task<std::optional<ExitStatus>> ChildProcess::wait_for(std::chrono::milliseconds
   co_return status;
 }
 
-void ChildProcess::notify_on_exit(std::shared_ptr<bool> alive, std::function<void()> callback) {
+Subscription ChildProcess::notify_on_exit(std::function<void()> callback) {
   if (status_) {
-    if (*alive) callback();
-    return;
+    callback();
+    return {};
   }
-  watch_->pidfd.async_wait(
-      boost::asio::posix::descriptor_base::wait_read,
-      [alive = std::move(alive), callback = std::move(callback)](boost::system::error_code ec) {
-        if (!ec && *alive) callback();
-      });
+  // Shared with the wait's handler, which may run after both this and the
+  // Subscription are gone (a completed wait is queued; closing cannot recall it).
+  auto slot = std::make_shared<std::function<void()>>(std::move(callback));
+  watch_->pidfd.async_wait(boost::asio::posix::descriptor_base::wait_read,
+                           [slot](boost::system::error_code ec) {
+                             if (!ec && *slot) std::exchange(*slot, nullptr)();
+                           });
+  return Subscription([slot] { *slot = nullptr; });
 }
 
 void ChildProcess::signal(int sig) noexcept {

@@ -40,9 +40,9 @@ void ContextState::on_started(const wire::Envelope& envelope) {
 }
 
 void ContextState::on_outcome() {
-  std::exception_ptr error = outcome.failure;
-  if (!error && outcome.reply)
-    error = reply_error(*outcome.reply, peer, stream->core.identity_, function);
+  std::exception_ptr error = outcome.error();
+  if (!error && outcome.has_value())
+    error = reply_error(outcome.value(), peer, stream->core.identity_, function);
   stream->end(error);
   changed.set();
 }
@@ -70,7 +70,7 @@ void ActorCore::on_stream_message(Peer& peer, transport::InboundMessage message)
 }
 
 task<void> ActorCore::cancel_remote(const std::string& peer_uid, std::uint64_t call_id,
-                                    PendingCall& pending, std::string_view reason) {
+                                    CallReply& pending, std::string_view reason) {
   Peer* target = find_peer(peer_uid);
   if (!target || pending.done()) co_return;
   send_cancel(*target, {.call_id = call_id}, reason);
@@ -115,8 +115,8 @@ task<std::shared_ptr<ContextState>> ActorCore::open_context(const std::string& p
   if (interrupted || !state->first) {
     forget_context(peer_uid, call_id);
     if (interrupted) std::rethrow_exception(interrupted);
-    if (state->outcome.failure) std::rethrow_exception(state->outcome.failure);
-    if (auto error = reply_error(*state->outcome.reply, state->peer, identity_, function))
+    if (state->outcome.error()) std::rethrow_exception(state->outcome.error());
+    if (auto error = reply_error(state->outcome.value(), state->peer, identity_, function))
       std::rethrow_exception(error);
     throw RemoteError({.kind = wire::ErrorKind::Malformed,
                        .type_name = "tether::ProtocolError",
@@ -169,22 +169,16 @@ const PackedPayload& RemoteContext::first_packed() const {
 
 task<PackedPayload> RemoteContext::result_packed() {
   detail::ContextState& s = *state_;
-  std::exception_ptr interrupted;
-  try {
-    co_await s.outcome.wait();
-  } catch (...) {
-    interrupted = std::current_exception();
-  }
-  if (interrupted) {
-    co_await allow_cleanup();
-    co_await shielded(core_->cancel_remote(s.stream->peer_uid, s.stream->call_id, s.outcome,
-                                           "cancelled by the caller"));
-    std::rethrow_exception(interrupted);
-  }
-  if (s.outcome.failure) std::rethrow_exception(s.outcome.failure);
-  if (auto error = detail::reply_error(*s.outcome.reply, s.peer, core_->identity_, s.function))
+  // A cancelled wait tells the callee, and gives it a bounded time to stop and say so
+  // (a no-op once the outcome is in).
+  co_await with_cleanup(s.outcome.wait(), [&] {
+    return core_->cancel_remote(s.stream->peer_uid, s.stream->call_id, s.outcome,
+                                "cancelled by the caller");
+  });
+  if (s.outcome.error()) std::rethrow_exception(s.outcome.error());
+  if (auto error = detail::reply_error(s.outcome.value(), s.peer, core_->identity_, s.function))
     std::rethrow_exception(error);
-  co_return detail::unpack_payload(s.outcome.reply->envelope().body_as_Return()->value());
+  co_return detail::unpack_payload(s.outcome.value().envelope().body_as_Return()->value());
 }
 
 task<void> RemoteContext::result_void() {

@@ -85,7 +85,7 @@ struct ContextState {
 
   // Caller side.
   std::optional<PackedPayload> first;  // the Started value
-  PendingCall outcome;                 // Return | Error | CancelAck, or a local failure
+  CallReply outcome;                   // Return | Error | CancelAck, or a local failure
   // Callee side.
   bool started_sent = false;
 

@@ -14,53 +14,37 @@ namespace tether::detail {
 
 namespace asio = boost::asio;
 
-void ActorCore::expect_child(const std::string& uid, PendingCall& boot) {
-  expected_children_[uid] = &boot;
+Subscription ActorCore::expect_child(const std::string& uid, CallReply& boot) {
+  return subscribe_in(expected_children_, uid, &boot);
 }
 
-void ActorCore::forget_child(const std::string& uid) {
-  expected_children_.erase(uid);
-}
-
-void ActorCore::expect_stop_ack(const std::string& uid, PendingCall* ack) {
-  if (ack)
-    expected_stop_acks_[uid] = ack;
-  else
-    expected_stop_acks_.erase(uid);
+Subscription ActorCore::expect_stop_ack(const std::string& uid, CallReply& ack) {
+  return subscribe_in(expected_stop_acks_, uid, &ack);
 }
 
 void ActorCore::on_stop_answer(Peer& peer, transport::InboundMessage message) {
   auto it = expected_stop_acks_.find(peer.identity.uid);
-  if (it == expected_stop_acks_.end() || it->second->done()) return;
-  it->second->reply.emplace(std::move(message));
-  it->second->complete();
+  if (it != expected_stop_acks_.end()) it->second->set_value(std::move(message));
 }
 
 void ActorCore::on_spawn_ack(Peer& peer, transport::InboundMessage message) {
   auto it = expected_children_.find(peer.identity.uid);
-  if (it == expected_children_.end() || it->second->done()) return;
-  it->second->reply.emplace(std::move(message));
-  it->second->complete();
+  if (it != expected_children_.end()) it->second->set_value(std::move(message));
 }
 
 task<Portal> ActorCore::boot_as_child(const std::string& parent_endpoint,
                                       std::chrono::milliseconds timeout) {
   // Armed before connecting: the Spawn may arrive right behind the Welcome.
-  PendingCall spawn(executor_);
-  spawn_waiter_ = &spawn;
-  std::exception_ptr failed;
+  CallReply spawn(executor_);
   std::optional<Portal> parent;
-  try {
+  {
+    Subscription armed = subscribe_slot(spawn_waiter_, &spawn);
     parent.emplace(co_await connect(parent_endpoint));
     if (!co_await move_on_after(timeout, spawn.wait()))
       throw PeerLost(parent->peer(), fmt::format("no spawn spec within {} ms", timeout.count()));
-  } catch (...) {
-    failed = std::current_exception();
   }
-  spawn_waiter_ = nullptr;
-  if (failed) std::rethrow_exception(failed);
   // A lost parent stops this actor: the caller's wait_for_stop_request() returns.
-  listen_for_loss(parent->peer().uid, [this](const std::string& why) {
+  parent_loss_ = listen_for_loss(parent->peer().uid, [this](const std::string& why) {
     log::warn("actor {}: parent lost ({}); stopping", identity_.display(), why);
     request_stop(Clock::now() + options_.stop_grace);
   });
@@ -69,9 +53,8 @@ task<Portal> ActorCore::boot_as_child(const std::string& parent_endpoint,
 
 void ActorCore::on_spawn(Peer& peer, transport::InboundMessage message) {
   const std::uint64_t in_reply_to = message.envelope().msg_id();
-  if (!spawn_waiter_ || spawn_waiter_->done()) return;  // not booting: a stray Spawn
-  spawn_waiter_->reply.emplace(std::move(message));
-  spawn_waiter_->complete();
+  // Not booting, or answered already: a stray Spawn.
+  if (!spawn_waiter_ || !spawn_waiter_->set_value(std::move(message))) return;
   send(
       peer, {.msg_id = ++next_msg_id_, .in_reply_to = in_reply_to},
       [&](flatbuffers::FlatBufferBuilder& b) {
@@ -122,7 +105,7 @@ void ActorCore::on_actor_cancel(Peer& peer, const wire::Envelope& envelope) {
   }
   if (to && to->uid() && to->uid()->size() > 0 && to->uid()->string_view() != identity_.uid)
     return on_child_stop_request(peer, envelope, to->uid()->str());
-  if (stop_request_.done()) return;
+  if (stop_request_.is_set()) return;
   stop_requester_ = peer.identity.uid;
   stop_request_msg_ = envelope.msg_id();
   const auto grace = std::chrono::milliseconds(envelope.body_as_Cancel()->grace_ms());
@@ -137,7 +120,7 @@ void ActorCore::on_actor_cancel(Peer& peer, const wire::Envelope& envelope) {
 
 void ActorCore::request_stop(std::optional<Clock::time_point> deadline) {
   if (deadline && (!stop_deadline_ || *deadline < *stop_deadline_)) stop_deadline_ = deadline;
-  if (!stop_request_.done()) stop_request_.signal();
+  stop_request_.set();
 }
 
 task<void> ActorCore::acknowledge_stop(std::chrono::milliseconds bound) {
@@ -177,12 +160,8 @@ task<void> ActorCore::await_stop_acks_delivered() {
 
 task<void> ActorCore::cancel_serving_calls(std::chrono::milliseconds bound) {
   if (serving_count_ == 0) co_return;
-  PendingCall drained(executor_);
-  serving_drained_ = &drained;
-  struct Reset {  // even if this wait is itself cancelled
-    PendingCall*& slot;
-    ~Reset() { slot = nullptr; }
-  } reset{serving_drained_};
+  Event drained(executor_);
+  Subscription armed = subscribe_slot(serving_drained_, &drained);
   for (auto& [uid, peer] : peers_)
     for (auto& [id, serving] : peer->serving) serving.cancel();
   (void)co_await move_on_after(bound, drained.wait());

@@ -97,11 +97,8 @@ void ActorCore::lose_peer(const std::string& uid_ref, const std::string& why_ref
     log::warn("actor {}: peer {} lost ({}): failing {} pending calls, cancelling {} it made",
               identity_.display(), peer->identity.display(), why, peer->pending.size(),
               peer->serving.size());
-  for (auto& [id, pending] : peer->pending) {
-    if (pending->done()) continue;
-    pending->failure = std::make_exception_ptr(PeerLost(peer->identity, why, exit));
-    pending->complete();
-  }
+  for (auto& [id, pending] : peer->pending)
+    if (!pending->done()) pending->set_error(std::make_exception_ptr(PeerLost(peer->identity, why, exit)));
   for (auto& [id, context] : peer->contexts) context->on_outcome();
   for (auto& [id, serving] : peer->serving) {
     if (serving.context)
@@ -120,19 +117,18 @@ void ActorCore::lose_peer(const std::string& uid_ref, const std::string& why_ref
   for (auto& listener : listeners) listener(why);
 }
 
-std::uint64_t ActorCore::listen_for_loss(const std::string& uid,
-                                         std::function<void(const std::string&)> listener) {
+Subscription ActorCore::listen_for_loss(const std::string& uid,
+                                        std::function<void(const std::string&)> listener) {
   const auto key = ++next_listener_;
   loss_listeners_.emplace(uid, std::make_pair(key, std::move(listener)));
-  return key;
-}
-
-void ActorCore::unlisten(std::uint64_t key) {
-  for (auto it = loss_listeners_.begin(); it != loss_listeners_.end(); ++it)
-    if (it->second.first == key) {
-      loss_listeners_.erase(it);
-      return;
-    }
+  return Subscription([this, key] {
+    // A listener that ran was removed by lose_peer already: then this finds nothing.
+    for (auto it = loss_listeners_.begin(); it != loss_listeners_.end(); ++it)
+      if (it->second.first == key) {
+        loss_listeners_.erase(it);
+        return;
+      }
+  });
 }
 
 }  // namespace tether::detail

@@ -48,29 +48,19 @@ task<void> Portal::request_stop(std::string child_uid, std::chrono::milliseconds
   detail::ActorCore& core = *actor_;
   detail::Peer* peer = core.find_peer(peer_.uid);
   if (!peer) throw PeerLost(peer_, "not connected");
-  detail::PendingCall answer(core.executor_);
-  core.expect_stop_ack(peer_.uid, &answer);
-  const auto listener = core.listen_for_loss(peer_.uid, [&answer, this](const std::string& why) {
-    answer.failure = std::make_exception_ptr(PeerLost(peer_, why));
-    answer.complete();
+  detail::CallReply answer(core.executor_);
+  Subscription expected = core.expect_stop_ack(peer_.uid, answer);
+  Subscription on_loss = core.listen_for_loss(peer_.uid, [&answer, this](const std::string& why) {
+    answer.set_error(std::make_exception_ptr(PeerLost(peer_, why)));
   });
-  struct Forget {  // also when this wait is cancelled
-    detail::ActorCore& core;
-    const std::string& uid;
-    std::uint64_t listener;
-    ~Forget() {
-      core.unlisten(listener);
-      core.expect_stop_ack(uid, nullptr);
-    }
-  } forget{core, peer_.uid, listener};
   // Not its parent (that is the nursery's own path): we prove we operate this host.
   core.send_cancel(*peer, {.to = {child_uid, {}, 0}, .call_id = 0},
                    "stop requested by " + core.identity_.display(), {}, detail::operator_key());
   if (!co_await move_on_after(timeout, answer.wait()))
     throw Timeout("actor " + peer_.display() + " did not confirm the stop within " +
                   std::to_string(timeout.count()) + " ms");
-  if (answer.failure) std::rethrow_exception(answer.failure);
-  const auto& env = answer.reply->envelope();
+  if (answer.error()) std::rethrow_exception(answer.error());
+  const auto& env = answer.value().envelope();
   if (env.body_type() == wire::Body::Error) {
     const auto* error = env.body_as_Error();
     std::string why = error->message() ? error->message()->str() : "stop refused";

@@ -11,7 +11,9 @@
 #include <string>
 
 #include "tether/concurrency/cancel_scope.hpp"
+#include "tether/base/subscription.hpp"
 #include "tether/concurrency/event.hpp"
+#include "tether/concurrency/reply.hpp"
 #include "tether/discovery/registry_client.hpp"
 #include "tether/transport/socket.hpp"
 #include "tether/wire/encoder.hpp"
@@ -20,13 +22,9 @@ namespace tether::detail {
 
 using Clock = std::chrono::steady_clock;
 
-/// One request waiting for the registry's answer.
-struct RegistryRequest {
-  explicit RegistryRequest(const boost::asio::any_io_executor& ex) : ready(ex) {}
-  Event ready;
-  std::optional<transport::InboundMessage> reply;
-  bool session_ended = false;  // the connection went away first: retry on the next one
-};
+/// One request waiting for the registry's answer; abandoned when the connection went
+/// away first (then it is asked again on the next one).
+using RegistryReply = Reply<transport::InboundMessage>;
 
 struct WatchState {
   WatchState(const boost::asio::any_io_executor& ex, std::string prefix)
@@ -96,8 +94,8 @@ class RegistryClientCore : public std::enable_shared_from_this<RegistryClientCor
   Clock::time_point last_sent_;
   std::string lost_reason_;
   std::uint64_t hello_msg_id_ = 0;
-  RegistryRequest* welcome_ = nullptr;
-  std::map<std::uint64_t, RegistryRequest*> pending_;               // by msg_id
+  RegistryReply* welcome_ = nullptr;
+  std::map<std::uint64_t, RegistryReply*> pending_;                 // by msg_id
   std::map<std::string, ActorRecord> registered_;                   // by uid: kept alive
   std::vector<std::shared_ptr<WatchState>> watches_;                // re-subscribed per session
 };

@@ -34,22 +34,17 @@ task<transport::InboundMessage> RegistryClientCore::request(MakeBody make_body,
                                 " is not running");
     const auto left = deadline - Clock::now();
     if (left <= Clock::duration::zero() || !co_await connected_.wait_for(left)) throw unavailable();
-    RegistryRequest request(executor_);
+    RegistryReply reply(executor_);
     const std::uint64_t msg_id = send(make_body);
     if (msg_id == 0) throw unavailable();
-    pending_[msg_id] = &request;
-    struct Forget {  // also when this wait is cancelled
-      std::map<std::uint64_t, RegistryRequest*>& pending;
-      std::uint64_t id;
-      ~Forget() { pending.erase(id); }
-    } forget{pending_, msg_id};
-    (void)co_await request.ready.wait_for(deadline - Clock::now());
-    if (request.reply) {
-      if (request.reply->envelope().body_type() == wire::Body::Error)
-        throw_refusal(request.reply->envelope());
-      co_return std::move(*request.reply);
+    Subscription filed = subscribe_in(pending_, msg_id, &reply);
+    (void)co_await reply.wait_for(deadline - Clock::now());
+    if (reply.has_value()) {
+      if (reply.value().envelope().body_type() == wire::Body::Error)
+        throw_refusal(reply.value().envelope());
+      co_return std::move(reply.value());
     }
-    if (!request.session_ended) throw unavailable();
+    if (!reply.abandoned()) throw unavailable();
     // The connection went away first: ask again on the next one.
   }
 }

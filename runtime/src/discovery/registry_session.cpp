@@ -74,8 +74,8 @@ task<void> RegistryClientCore::session() {
   socket_ = socket;
   last_sent_ = Clock::now();
 
-  RegistryRequest welcome(executor_);
-  welcome_ = &welcome;
+  RegistryReply welcome(executor_);
+  Subscription expecting_welcome = subscribe_slot(welcome_, &welcome);
   const wire::HelloFields fields{
       .self = {options_.uid, options_.name, 0},
       .endpoint = {},
@@ -95,20 +95,18 @@ task<void> RegistryClientCore::session() {
     lost_reason_ = "the connection to the registry closed";
     scope.cancel();
   });
-  struct Unhook {  // the handler refers to this frame: retract it whichever way we leave
-    transport::Socket& socket;
-    ~Unhook() { socket.on_disconnected(nullptr); }
-  } unhook{*socket};
+  // The handler refers to this frame: retract it whichever way we leave.
+  Subscription unhook([&socket = *socket] { socket.on_disconnected(nullptr); });
   auto body = [&]() -> task<void> {
     co_await open_nursery([&](Nursery& n) -> task<void> {
       n.start_soon(receive_loop(socket, scope));
-      if (!co_await welcome.ready.wait_for(options_.request_timeout)) {
+      if (!co_await welcome.wait_for(options_.request_timeout)) {
         lost_reason_ = "no answer to Hello within " +
                        std::to_string(options_.request_timeout.count()) + " ms";
         scope.cancel();
         co_return;
       }
-      const auto* answer = welcome.reply->envelope().body_as_Welcome();
+      const auto* answer = welcome.value().envelope().body_as_Welcome();
       if (!answer->accepted()) {
         lost_reason_ = "the registry refused us: " +
                        (answer->reason() ? answer->reason()->str() : std::string("no reason"));
@@ -130,7 +128,7 @@ task<void> RegistryClientCore::session() {
   } catch (...) {
     cancelled = std::current_exception();  // run() itself is being cancelled
   }
-  welcome_ = nullptr;
+  expecting_welcome.reset();
   // On cancellation the socket stays open: run() still deregisters through it.
   if (cancelled) std::rethrow_exception(cancelled);
   end_session();
@@ -141,10 +139,7 @@ void RegistryClientCore::end_session() {
   welcome_ = nullptr;
   if (socket_) socket_->close();
   socket_.reset();
-  for (auto& [id, request] : pending_) {
-    request->session_ended = true;
-    request->ready.set();
-  }
+  for (auto& [id, request] : pending_) request->abandon();
 }
 
 task<void> RegistryClientCore::receive_loop(std::shared_ptr<transport::Socket> socket,
@@ -159,10 +154,7 @@ void RegistryClientCore::handle(transport::InboundMessage message, CancelScope& 
     case wire::Body::Heartbeat:
       return;
     case wire::Body::Welcome:
-      if (welcome_ && env.in_reply_to() == hello_msg_id_ && !welcome_->ready.is_set()) {
-        welcome_->reply.emplace(std::move(message));
-        welcome_->ready.set();
-      }
+      if (welcome_ && env.in_reply_to() == hello_msg_id_) welcome_->set_value(std::move(message));
       return;
     case wire::Body::Error:
       if (env.body_as_Error()->kind() == wire::ErrorKind::UnknownPeer) {
@@ -195,10 +187,7 @@ void RegistryClientCore::handle(transport::InboundMessage message, CancelScope& 
       break;
   }
   if (auto it = pending_.find(env.in_reply_to()); it != pending_.end()) {
-    if (!it->second->ready.is_set()) {
-      it->second->reply.emplace(std::move(message));
-      it->second->ready.set();
-    }
+    it->second->set_value(std::move(message));
     return;
   }
   log::debug("registry client {}: unexpected {} from the registry dropped", options_.name,

@@ -130,6 +130,11 @@ class Actor {
 
   /// Number of calls this actor is serving right now (for tests and `tether ps`).
   std::size_t serving_calls() const noexcept;
+  /// Waiters and listeners registered right now: outgoing calls awaiting their replies,
+  /// handshakes, child boots, stop acknowledgements, peer-loss listeners (a child actor
+  /// keeps one on its parent). Each is undone by the operation that made it, however
+  /// that operation ends — cancelled at any co_await included; for tests and `tether ps`.
+  std::size_t pending_registrations() const noexcept;
 
   // -- discovery: only with ActorOptions::registry set ---------------------------------
   // serve() registers this actor (name, uid, endpoint, host, pid, parent, tags) and keeps

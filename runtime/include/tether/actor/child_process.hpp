@@ -17,6 +17,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "tether/actor/exit.hpp"
+#include "tether/base/subscription.hpp"
 #include "tether/concurrency/task.hpp"
 
 namespace tether {
@@ -59,9 +60,10 @@ class ChildProcess {
   /// SIGTERM by sigqueue(), its value telling the child how long it has before SIGKILL
   /// (a tether child ends its own subtree within that; see Program).
   void terminate(std::chrono::milliseconds grace) noexcept;
-  /// Calls `callback` (on the loop) once the process has exited, unless `alive` went
-  /// false first — the caller's way to retract it before its captures die.
-  void notify_on_exit(std::shared_ptr<bool> alive, std::function<void()> callback);
+  /// Calls `callback` (on the loop) once the process has exited — at once if it has —
+  /// while the Subscription lasts; end it before what `callback` captures dies. The
+  /// Subscription may outlive this ChildProcess.
+  Subscription notify_on_exit(std::function<void()> callback);
 
   /// True while `pid` is a process some ChildProcess of this process started and has
   /// not reaped yet (any thread may ask).
