@@ -12,6 +12,7 @@
 #include "temp_dir.hpp"
 #include "test_messages_generated.h"
 #include "tether/concurrency/cancel_scope.hpp"
+#include "tether/wire/encoder.hpp"
 #include "tether/wire/verify.hpp"
 
 namespace tether::test {

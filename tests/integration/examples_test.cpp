@@ -31,6 +31,17 @@ TEST(Examples, PrimeTreeCountsWithATreeOfActorsAndShutsDownCleanly) {
   EXPECT_TRUE(live_descendants(::getpid()).empty());
 }
 
+TEST(Examples, DesignsSketchWithOnlyTheOneIncludeRunsItsTreeAndExitsCleanly) {
+  TempDir runtime;
+  const auto [status, output] = run_command("env -u TETHER_REGISTRY XDG_RUNTIME_DIR=" +
+                                            runtime.path().string() + " " +
+                                            std::string(TETHER_DESIGN_SKETCH) + " 2>&1");
+  EXPECT_EQ(status, 0) << output;
+  EXPECT_NE(output.find("sketch: 3 7"), std::string::npos) << output;
+  reap_zombies();
+  EXPECT_TRUE(live_descendants(::getpid()).empty());
+}
+
 TEST(Examples, PipelineStreamsEveryItemThroughThreeActorsFoundByName) {
   TempDir runtime;
   const auto [status, output] =

@@ -8,7 +8,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "tether/concurrency/task.hpp"
+#include "tether/base/task.hpp"
 
 namespace tether::test {
 

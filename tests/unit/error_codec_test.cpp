@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "error_codec.hpp"
+#include "codec.hpp"
 #include "tether/concurrency/errors.hpp"
 
 namespace tether::detail {

@@ -375,38 +375,3 @@ std::size_t ActorCore::registrations() const noexcept {
 }
 
 }  // namespace tether::detail
-
-namespace tether {
-
-Actor::Actor(const boost::asio::any_io_executor& executor, zmq::context_t& context,
-             const Functions& functions, ActorOptions options)
-    : core_(std::make_unique<detail::ActorCore>(executor, context, functions, std::move(options),
-                                                *this)) {}
-Actor::~Actor() = default;
-const ActorIdentity& Actor::identity() const noexcept {
-  return core_->identity_;
-}
-const std::string& Actor::endpoint() const noexcept {
-  return core_->endpoint_;
-}
-task<void> Actor::serve() {
-  return core_->serve();
-}
-void Actor::set_run_main(TaskHandle* main) noexcept {
-  core_->run_main_ = main;
-}
-task<void> Actor::stop_requested() {
-  core_->stop_handled_by_owner_ = true;  // now, not when first awaited
-  return core_->wait_for_stop_request();
-}
-task<Portal> Actor::connect(const std::string& endpoint) {
-  return core_->connect(endpoint);
-}
-std::size_t Actor::serving_calls() const noexcept {
-  return core_->serving_count_;
-}
-std::size_t Actor::pending_registrations() const noexcept {
-  return core_->registrations();
-}
-
-}  // namespace tether

@@ -12,7 +12,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 
-#include "error_codec.hpp"
+#include "codec.hpp"
 #include "orphans.hpp"
 #include "tether/actor/actor.hpp"
 #include "tether/concurrency/cancel_scope.hpp"
@@ -67,7 +67,7 @@ class ActorCore {
             const Functions& functions, ActorOptions options, Actor& owner);
   ~ActorCore();
 
-  // -- actor.cpp -------------------------------------------------------------------
+  // -- actor_core.cpp --------------------------------------------------------------
   task<void> serve();
   task<Portal> connect(const std::string& endpoint);
   void handle(transport::InboundMessage message, const std::shared_ptr<transport::Socket>& via);

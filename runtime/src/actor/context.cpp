@@ -12,27 +12,6 @@ namespace tether {
 
 namespace detail {
 
-std::exception_ptr reply_error(const transport::InboundMessage& reply, const ActorIdentity& callee,
-                               const ActorIdentity& self, std::string_view function) {
-  switch (reply.envelope().body_type()) {
-    case wire::Body::Return:
-      return nullptr;
-    case wire::Body::Error: {
-      auto details = decode_error(*reply.envelope().body_as_Error());
-      extend_relay_path(details, self);  // the path ends where the error is raised
-      return make_remote_error(std::move(details));
-    }
-    default:
-      return std::make_exception_ptr(RemoteError(
-          {.kind = wire::ErrorKind::Cancelled,
-           .type_name = "tether::Cancelled",
-           .message = fmt::format("'{}' was cancelled by {}", function, callee.display()),
-           .origin = callee,
-           .relay_path = {callee, self},
-           .trace = {}}));
-  }
-}
-
 void ContextState::on_started(const wire::Envelope& envelope) {
   if (first) return;
   first = unpack_payload(envelope.body_as_Started()->value());

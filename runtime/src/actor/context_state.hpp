@@ -94,12 +94,4 @@ struct ContextState {
   void on_outcome();
 };
 
-/// The error a finished call's reply stands for (Error -> RemoteError, CancelAck ->
-/// Cancelled), with `self` appended to the relay path; null for Return.
-std::exception_ptr reply_error(const transport::InboundMessage& reply, const ActorIdentity& callee,
-                               const ActorIdentity& self, std::string_view function);
-
-/// Copies a wire Payload into an owned, aligned PackedPayload.
-PackedPayload unpack_payload(const wire::Payload* payload);
-
 }  // namespace tether::detail

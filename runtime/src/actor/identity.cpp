@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "tether/base/random_id.hpp"
+#include "tether/wire/protocol.hpp"
 
 namespace tether {
 

@@ -19,7 +19,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "tether/concurrency/event.hpp"
-#include "tether/concurrency/task.hpp"
+#include "tether/base/task.hpp"
 
 namespace tether::detail {
 

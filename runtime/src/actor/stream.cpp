@@ -11,14 +11,6 @@ namespace tether {
 
 namespace detail {
 
-PackedPayload unpack_payload(const wire::Payload* payload) {
-  PackedPayload out;
-  if (!payload) return out;
-  if (payload->type_name()) out.type_name = payload->type_name()->str();
-  if (payload->data()) out.bytes.assign(payload->data()->begin(), payload->data()->end());
-  return out;  // vector storage comes from operator new: aligned for FlatBuffers reads
-}
-
 void StreamState::enqueue(PackedPayload item) {
   if (batch.empty()) batch_seq = next_send_seq;
   ++next_send_seq;

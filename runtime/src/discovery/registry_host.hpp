@@ -33,7 +33,7 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include "tether/concurrency/task.hpp"
+#include "tether/base/task.hpp"
 
 namespace zmq {
 class context_t;

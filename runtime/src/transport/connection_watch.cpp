@@ -94,7 +94,7 @@ void ConnectionWatch::read_events() {
   }
 }
 
-asio::awaitable<void> ConnectionWatch::pump() {
+task<void> ConnectionWatch::pump() {
   auto self = shared_from_this();
   struct Running {
     bool& flag;

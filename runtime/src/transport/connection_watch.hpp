@@ -12,9 +12,9 @@
 #include <memory>
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
 #include <zmq.hpp>
 
+#include "tether/base/task.hpp"
 #include "tether/transport/zmq_fd.hpp"
 
 namespace tether::transport {
@@ -40,7 +40,7 @@ class ConnectionWatch : public std::enable_shared_from_this<ConnectionWatch> {
   void close();
 
  private:
-  boost::asio::awaitable<void> pump();
+  task<void> pump();
   void read_events();
 
   boost::asio::any_io_executor executor_;

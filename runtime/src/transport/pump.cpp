@@ -16,7 +16,7 @@ void Socket::Impl::wake() {
   }
 }
 
-asio::awaitable<void> Socket::Impl::pump() {
+task<void> Socket::Impl::pump() {
   auto self = shared_from_this();  // state lives while the pump runs
   struct Running {  // cleared however the pump ends, so start() knows to spawn anew
     bool& flag;

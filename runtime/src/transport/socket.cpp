@@ -137,7 +137,7 @@ Result<void, SendError> Socket::send(OutboundMessage message, Priority priority)
   return impl_->enqueue(std::move(message), priority);
 }
 
-asio::awaitable<InboundMessage> Socket::receive() {
+task<InboundMessage> Socket::receive() {
   auto impl = impl_;  // the socket may be destroyed while we wait
   auto [ec, message] = co_await impl->inbox_.async_receive(asio::as_tuple(asio::use_awaitable));
   if (ec) {
@@ -157,7 +157,7 @@ std::optional<InboundMessage> Socket::try_receive() {
   return out;
 }
 
-asio::awaitable<bool> Socket::flush(std::chrono::milliseconds timeout) {
+task<bool> Socket::flush(std::chrono::milliseconds timeout) {
   auto impl = impl_;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (impl->queued_ > 0 && !impl->closed_ && std::chrono::steady_clock::now() < deadline) {
@@ -189,7 +189,7 @@ void Socket::on_disconnected(std::function<void()> handler) {
   impl_->on_disconnected_ = std::move(handler);
 }
 
-boost::asio::awaitable<void> receive_until_closed(
+task<void> receive_until_closed(
     Socket& socket, const std::function<void(InboundMessage)>& handle) {
   for (;;) {
     std::optional<InboundMessage> message;

@@ -26,7 +26,7 @@ class Socket::Impl : public std::enable_shared_from_this<Socket::Impl> {
   Impl(const boost::asio::any_io_executor& executor, zmq::context_t& context, SocketConfig config);
 
   // -- pump (pump.cpp) ------------------------------------------------------------
-  boost::asio::awaitable<void> pump();
+  task<void> pump();
   /// Interrupts the pump's fd wait so it re-checks its queues and ZMQ_EVENTS.
   void wake();
 

@@ -25,7 +25,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
-#include "tether/concurrency/task.hpp"
+#include "tether/base/task.hpp"
 #include "tether/registry/registry_state.hpp"
 #include "tether/transport/curve.hpp"
 #include "tether/transport/socket_options.hpp"

@@ -27,7 +27,7 @@
 #include "tether/actor/functions.hpp"
 #include "tether/actor/identity.hpp"
 #include "tether/actor/portal.hpp"
-#include "tether/concurrency/task.hpp"
+#include "tether/base/task.hpp"
 #include "tether/discovery/registry_client.hpp"
 #include "tether/transport/socket_options.hpp"
 

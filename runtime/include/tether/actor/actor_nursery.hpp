@@ -91,7 +91,11 @@ class ActorNursery {
   /// The process id of child `uid`, or -1 if it is not ours.
   pid_t pid_of(const std::string& uid) const noexcept;
 
-  // -- used by open_actor_nursery ----------------------------------------------------
+  struct Child;
+
+ private:
+  // -- for open_actor_nursery ---------------------------------------------------------
+  friend task<void> open_actor_nursery(Actor&, std::function<task<void>(ActorNursery&)>);
   void attach(Nursery& supervisors, Nursery& work) {
     tasks_ = &supervisors;
     work_ = &work;
@@ -99,13 +103,12 @@ class ActorNursery {
   /// Waits (bounded) until the grandchildren our children left behind, which this
   /// actor adopted as a subreaper, are gone too.
   task<void> wait_for_orphans();
-  // -- used by the actor core --------------------------------------------------------
+  // -- for the actor core -------------------------------------------------------------
+  friend class detail::ActorCore;
   /// Someone asked (`tether cancel`) to stop child `uid`: stops it like stop_actor in the
   /// background and calls `done()` once it is reaped. False if it is not our child.
   bool stop_on_request(const std::string& uid, std::function<void()> done);
-  struct Child;
 
- private:
   task<void> supervise(Child& child);
   task<void> teardown(Child& child);
   task<void> stop_then(std::string uid, std::function<void()> done);

@@ -3,7 +3,10 @@
 // its exit is an event like any other (no SIGCHLD handler, no polling).
 //
 // Lifetime: destroying a ChildProcess that still runs SIGKILLs and reaps it — a
-// process never outlives the object that started it, even on an exception path.
+// process never outlives the object that started it, even on an exception path. It
+// must not outlive the loop of its executor; a notify_on_exit Subscription may.
+// Cancellation: cancelling a task in wait() or wait_for() leaves the process running
+// (it is only no longer waited for); the destructor still ends it.
 
 #include <sys/types.h>
 
@@ -18,7 +21,7 @@
 
 #include "tether/actor/exit.hpp"
 #include "tether/base/subscription.hpp"
-#include "tether/concurrency/task.hpp"
+#include "tether/base/task.hpp"
 
 namespace tether {
 

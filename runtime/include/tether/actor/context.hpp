@@ -36,6 +36,13 @@
 // - The callee's function cancels itself (or its actor stops): the caller gets a
 //   RemoteError of kind Cancelled.
 // - The peer is lost: PeerLost, never a hang.
+// Lifetime: a RemoteContext must not outlive the Actor whose Portal opened it; moving
+// it keeps the dialog, destroying it unfinished cancels the remote task (above). A
+// callee's Context, and its stream, are valid while its function's task runs.
+// Cancellation: cancelling a task awaiting result() or a stream operation cancels the
+// remote task (Cancel, then a bounded wait for its CancelAck) and rethrows the
+// cancellation; cancel() does the same without a cancelled task. A callee's function
+// is cancelled at its next co_await when its caller cancels or is lost.
 
 #include <chrono>
 #include <memory>

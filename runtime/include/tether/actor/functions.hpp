@@ -26,7 +26,7 @@
 #include "tether/actor/call.hpp"
 #include "tether/actor/context.hpp"
 #include "tether/actor/payload.hpp"
-#include "tether/concurrency/task.hpp"
+#include "tether/base/task.hpp"
 
 namespace tether {
 

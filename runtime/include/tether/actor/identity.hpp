@@ -5,9 +5,13 @@
 #include <cstdint>
 #include <string>
 
-#include "tether/wire/encoder.hpp"
+#include "tether/wire/actor_ref.hpp"
 
 namespace tether {
+
+namespace wire {
+struct ActorId;  // generated from common.fbs; only the runtime reads it
+}
 
 struct ActorIdentity {
   std::string uid;

@@ -26,7 +26,7 @@
 #include "tether/actor/errors.hpp"
 #include "tether/actor/payload.hpp"
 #include "tether/actor/payload_check.hpp"
-#include "tether/concurrency/task.hpp"
+#include "tether/base/task.hpp"
 
 namespace tether {
 

@@ -30,6 +30,13 @@
 // starts. Arguments beginning with --tether- are tether's own (a child's argv).
 // stdout is line-buffered from construction, so a redirected log shows each line as it
 // is printed.
+// Lifetime: one Program per process, constructed first thing in main() (a re-executed
+// child that does not reach it exits at once with advice) and alive until run_root()
+// returns; functions are exposed before run_root(). run_root() owns the loop, the zmq
+// context and the root Actor: nothing of them outlives it.
+// Cancellation: `main` is cancelled by SIGINT/SIGTERM, `tether cancel` or a lost parent
+// (for a child, what it serves is cancelled instead); it then has its stop_grace to
+// finish; run_root()'s exit code says how it ended (below).
 
 #include <chrono>
 #include <cstdint>

@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "tether/actor/payload_check.hpp"
-#include "tether/concurrency/task.hpp"
+#include "tether/base/task.hpp"
 
 namespace tether {
 

@@ -25,7 +25,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "tether/concurrency/errors.hpp"
-#include "tether/concurrency/task.hpp"
+#include "tether/base/task.hpp"
 
 namespace tether {
 
@@ -72,13 +72,17 @@ class Nursery {
   std::size_t live_tasks() const noexcept { return live_; }
   boost::asio::any_io_executor executor() const { return executor_; }
 
+ private:
+  // The join belongs to whoever opened the nursery: open_nursery and CancelScope::run.
+  template <class Body>
+  friend task<void> open_nursery(Body body);
+  friend class CancelScope;
   /// Waits for every task, shielded from outer cancellation; then throws as the
   /// contract above says. The caller must have disabled throw-on-cancel (Asio checks
   /// it before entering any awaitable, which would skip the join); the join then sets
   /// it back to `restore_throw_if_cancelled`. open_nursery does all of this.
   task<void> join(bool restore_throw_if_cancelled);
 
- private:
   struct Child {
     boost::asio::cancellation_signal signal;
     std::shared_ptr<TaskHandle::State> handle;  // set when a TaskHandle was handed out

@@ -26,7 +26,7 @@
 #include <boost/asio/this_coro.hpp>
 
 #include "tether/concurrency/event.hpp"
-#include "tether/concurrency/task.hpp"
+#include "tether/base/task.hpp"
 
 namespace tether {
 

@@ -15,7 +15,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/this_coro.hpp>
 
-#include "tether/concurrency/task.hpp"
+#include "tether/base/task.hpp"
 
 namespace tether {
 

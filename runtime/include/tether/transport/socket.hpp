@@ -20,9 +20,9 @@
 #include <string>
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
 
 #include "tether/base/result.hpp"
+#include "tether/base/task.hpp"
 #include "tether/transport/curve.hpp"
 #include "tether/transport/message.hpp"
 #include "tether/transport/socket_options.hpp"
@@ -106,12 +106,12 @@ class Socket {
   /// Queues a message; never blocks. Ownership of the frames passes to the socket.
   Result<void, SendError> send(OutboundMessage message, Priority priority = Priority::data);
   /// The next verified message. Throws SocketClosed after close().
-  boost::asio::awaitable<InboundMessage> receive();
+  task<InboundMessage> receive();
   /// The next message if one is already waiting.
   std::optional<InboundMessage> try_receive();
   /// Waits until every queued message has been handed to zmq, or the timeout passes.
   /// Returns whether the outbox drained.
-  boost::asio::awaitable<bool> flush(std::chrono::milliseconds timeout);
+  task<bool> flush(std::chrono::milliseconds timeout);
   /// Closes now: queued messages not yet handed to zmq are dropped (counted).
   void close();
 
@@ -135,7 +135,7 @@ class Socket {
 
 /// Hands every message `socket` receives to `handle`, until the socket is closed (then
 /// returns) or the awaiting task is cancelled (then throws, losing no message).
-boost::asio::awaitable<void> receive_until_closed(
+task<void> receive_until_closed(
     Socket& socket, const std::function<void(InboundMessage)>& handle);
 
 }  // namespace tether::transport

@@ -6,16 +6,10 @@
 #include <span>
 #include <string_view>
 
+#include "tether/wire/actor_ref.hpp"
 #include "tether/wire/protocol.hpp"
 
 namespace tether::wire {
-
-/// An actor identity as plain views (no ownership); see ActorId in common.fbs.
-struct ActorRef {
-  std::string_view uid;
-  std::string_view name;
-  std::uint64_t incarnation = 0;
-};
 
 /// Envelope fields other than the body.
 struct Header {

@@ -1,10 +1,10 @@
 #pragma once
-// Actor::run, a template.
+// Actor::run, a template. Part of actor.hpp, which includes it at its end: include
+// that, never this.
 
 #include <boost/asio/error.hpp>
 #include <boost/system/system_error.hpp>
 
-#include "tether/actor/actor.hpp"
 #include "tether/concurrency/nursery.hpp"
 
 namespace tether {

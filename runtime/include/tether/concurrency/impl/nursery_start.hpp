@@ -1,11 +1,10 @@
 #pragma once
-// Nursery::start, a template, kept out of nursery.hpp's way.
+// Nursery::start, a template, kept out of nursery.hpp's way. Part of nursery.hpp, which
+// includes it at its end: include that, never this.
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-
-#include "tether/concurrency/nursery.hpp"
 
 namespace tether {
 

@@ -1,6 +1,6 @@
-// Exceptions <-> wire::Error, keeping origin, relay path, trace, exit and group members
-// across hops.
-#include "error_codec.hpp"
+// Exceptions <-> wire::Error (keeping origin, relay path, trace, exit and group members
+// across hops) and payloads <-> wire::Payload.
+#include "codec.hpp"
 
 #include <fmt/core.h>
 
@@ -182,6 +182,35 @@ flatbuffers::Offset<wire::Payload> encode_payload(flatbuffers::FlatBufferBuilder
   b.ForceVectorAlignment(payload.bytes.size(), sizeof(std::uint8_t), 8);
   auto data = b.CreateVector(payload.bytes);
   return wire::CreatePayload(b, type_name, data);
+}
+
+std::exception_ptr reply_error(const transport::InboundMessage& reply, const ActorIdentity& callee,
+                               const ActorIdentity& self, std::string_view function) {
+  switch (reply.envelope().body_type()) {
+    case wire::Body::Return:
+      return nullptr;
+    case wire::Body::Error: {
+      auto details = decode_error(*reply.envelope().body_as_Error());
+      extend_relay_path(details, self);  // the path ends where the error is raised
+      return make_remote_error(std::move(details));
+    }
+    default:
+      return std::make_exception_ptr(RemoteError(
+          {.kind = wire::ErrorKind::Cancelled,
+           .type_name = "tether::Cancelled",
+           .message = fmt::format("'{}' was cancelled by {}", function, callee.display()),
+           .origin = callee,
+           .relay_path = {callee, self},
+           .trace = {}}));
+  }
+}
+
+PackedPayload unpack_payload(const wire::Payload* payload) {
+  PackedPayload out;
+  if (!payload) return out;
+  if (payload->type_name()) out.type_name = payload->type_name()->str();
+  if (payload->data()) out.bytes.assign(payload->data()->begin(), payload->data()->end());
+  return out;  // vector storage comes from operator new: aligned for FlatBuffers reads
 }
 
 }  // namespace tether::detail

@@ -1,5 +1,6 @@
 #pragma once
 // The coroutine type of tether: an Asio awaitable on the actor's single-threaded loop.
+// In base/ so every layer (transport included) spells its coroutines the same way.
 // Cancellation arrives as boost::system::system_error(operation_aborted) thrown from a
 // co_await, as with Asio's use_awaitable.
 

@@ -1,6 +1,7 @@
 #pragma once
-// Exceptions <-> wire::Error, and payloads into envelopes: what every call, context and
-// stop answer uses to put a failure or a value on the wire. Private to the runtime.
+// Exceptions <-> wire::Error and payloads <-> wire::Payload: what every call, context,
+// stream and stop answer uses to put a failure or a value on the wire and read it back.
+// The one place of the actor layer that encodes or decodes them. Private to the runtime.
 
 #include <exception>
 #include <string>
@@ -8,6 +9,7 @@
 
 #include "tether/actor/errors.hpp"
 #include "tether/actor/payload.hpp"
+#include "tether/transport/message.hpp"
 #include "tether/wire/protocol.hpp"
 
 namespace tether::detail {
@@ -32,5 +34,13 @@ void extend_relay_path(RemoteError::Details& details, const ActorIdentity& self)
 /// can read the nested buffer in place.
 flatbuffers::Offset<wire::Payload> encode_payload(flatbuffers::FlatBufferBuilder& b,
                                                   const PackedPayload& payload);
+
+/// The error a finished call's reply stands for (Error -> RemoteError, CancelAck ->
+/// Cancelled), with `self` appended to the relay path; null for Return.
+std::exception_ptr reply_error(const transport::InboundMessage& reply, const ActorIdentity& callee,
+                               const ActorIdentity& self, std::string_view function);
+
+/// Copies a wire Payload into an owned, aligned PackedPayload.
+PackedPayload unpack_payload(const wire::Payload* payload);
 
 }  // namespace tether::detail
