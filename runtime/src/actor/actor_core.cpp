@@ -140,7 +140,6 @@ task<void> ActorCore::receive_loop(std::shared_ptr<transport::Socket> socket) {
 
 void ActorCore::send_cancel(Peer& peer, wire::Header header, std::string_view reason,
                             std::chrono::milliseconds grace, std::string_view operator_token) {
-  header.msg_id = ++next_msg_id_;
   log::debug("actor {}: sending Cancel to {} (call {}, grace {} ms): {}", identity_.display(),
              peer.identity.display(), header.call_id, grace.count(), reason);
   send(
@@ -155,13 +154,14 @@ void ActorCore::send_cancel(Peer& peer, wire::Header header, std::string_view re
 
 void ActorCore::send_cancel_ack(Peer& peer, std::uint64_t in_reply_to, std::uint64_t call_id) {
   send(
-      peer, {.msg_id = ++next_msg_id_, .in_reply_to = in_reply_to, .call_id = call_id},
+      peer, {.in_reply_to = in_reply_to, .call_id = call_id},
       [](flatbuffers::FlatBufferBuilder& b) { return wire::CreateCancelAck(b); },
       transport::Priority::control);
 }
 
 void ActorCore::send_error_reply(Peer& peer, wire::Header header, wire::ErrorKind kind,
                                  std::string_view text) {
+  header.msg_id = next_message_id();
   header.from = identity_.ref();
   send_frame(peer, transport::make_frame(wire::encode_error_reply(encoder_, header, kind, text)),
              transport::Priority::control);
@@ -193,7 +193,7 @@ task<Portal> ActorCore::connect(const std::string& endpoint) {
   CallReply handshake(executor_);
   {
     Subscription filed = subscribe_in(handshakes_, dealer.get(), &handshake);
-    const auto msg_id = ++next_msg_id_;
+    const auto msg_id = next_message_id();
     const wire::HelloFields fields{
         .self = identity_.ref(),
         .endpoint = endpoint_,
@@ -253,111 +253,104 @@ void refuse_hello(transport::Socket& inbox, wire::Encoder& encoder, const ActorI
 
 void ActorCore::handle(transport::InboundMessage message,
                        const std::shared_ptr<transport::Socket>& via) {
-  const wire::Envelope& env = message.envelope();
-  const bool on_inbox = via == inbox_;
-
-  if (env.body_type() == wire::Body::Welcome) {
-    auto it = handshakes_.find(via.get());
-    if (it == handshakes_.end() || it->second->done()) return;
-    const auto* welcome = env.body_as_Welcome();
-    if (welcome->accepted()) {
-      // The peer exists from here on: its next message (a parent's Spawn) may be
-      // handled before connect() resumes.
-      ActorIdentity peer_identity = identity_from_wire(welcome->actor());
-      auto& slot = peers_[peer_identity.uid];
-      if (!slot) slot = std::make_unique<Peer>();
-      slot->identity = peer_identity;
-      slot->socket = via.get();
-      slot->dealer = via;
-      dealer_owner_[via.get()] = peer_identity.uid;
-    }
-    it->second->set_value(std::move(message));
-    return;
-  }
-  if (env.body_type() == wire::Body::Hello) {
-    if (!on_inbox) return;  // only connecting peers say Hello
-    const auto* hello = env.body_as_Hello();
-    const std::string routing_id(message.peer());
-    if (auto refusal = wire::hello_refusal(*hello, routing_id, identity_.display())) {
-      refuse_hello(*inbox_, encoder_, identity_, routing_id, env.msg_id(), *refusal);
+  switch (message.envelope().body_type()) {
+    case wire::Body::Welcome:
+      return on_welcome(std::move(message), via);
+    case wire::Body::Hello:
+      if (via == inbox_) on_hello(std::move(message));  // only connecting peers say Hello
       return;
-    }
-    ActorIdentity peer_identity = identity_from_wire(hello->actor());
-    auto& slot = peers_[peer_identity.uid];
-    if (!slot) slot = std::make_unique<Peer>();
-    slot->identity = peer_identity;
-    if (!slot->dealer) slot->socket = inbox_.get();  // our own connection to it, if any, wins
-    slot->routing_id = routing_id;
-    log::debug("actor {}: {} connected to us", identity_.display(), peer_identity.display());
-    const auto welcome = wire::encode_welcome(
-        encoder_, {.in_reply_to = env.msg_id(), .from = identity_.ref()}, identity_.ref(),
-        static_cast<std::uint32_t>(options_.heartbeat_interval.count()));
-    send_frame(*slot, transport::make_frame(welcome), transport::Priority::control);
-    if (expected_children_.count(peer_identity.uid)) {
-      // One of our children booting: hand it its spawn spec.
-      send(
-          *slot, {.msg_id = ++next_msg_id_, .to = peer_identity.ref()},
-          [&](flatbuffers::FlatBufferBuilder& b) {
-            auto child = wire::Encoder::actor_id(b, peer_identity.ref());
-            auto parent = wire::Encoder::actor_id(b, identity_.ref());
-            auto parent_endpoint = b.CreateString(endpoint_);
-            wire::SpawnBuilder spawn(b);
-            spawn.add_child(child);
-            spawn.add_parent(parent);
-            spawn.add_parent_endpoint(parent_endpoint);
-            spawn.add_link_timeout_ms(static_cast<std::uint32_t>(
-                (options_.heartbeat_interval * options_.heartbeat_liveness).count()));
-            return spawn.Finish();
-          },
-          transport::Priority::control);
-    }
-    return;
+    default:
+      break;
   }
-
   // Everything else comes from a peer that said Hello (inbox) or that we connected to.
-  Peer* peer = nullptr;
-  if (on_inbox) {
-    peer = find_peer(message.peer());
-  } else if (auto owner = dealer_owner_.find(via.get()); owner != dealer_owner_.end()) {
-    peer = find_peer(owner->second);
-  }
-  if (!peer) {
-    if (on_inbox)
-      log::debug("actor {}: message from unknown peer '{}' dropped (no Hello)", identity_.display(),
-                 message.peer());
-    return;
-  }
+  if (Peer* peer = sender_of(message, via)) return route(*peer, std::move(message));
+  if (via == inbox_)
+    log::debug("actor {}: message from unknown peer '{}' dropped (no Hello)", identity_.display(),
+               message.peer());
+}
+
+void ActorCore::route(Peer& peer, transport::InboundMessage message) {
+  const wire::Envelope& env = message.envelope();
   switch (env.body_type()) {
     case wire::Body::Heartbeat:
       return;
     case wire::Body::Start:
-      return on_start(*peer, std::move(message));
+      return on_start(peer, std::move(message));
     case wire::Body::Cancel:
-      if (env.call_id() == 0) return on_actor_cancel(*peer, env);
-      return on_cancel(*peer, env);
+      if (env.call_id() == 0) return on_actor_cancel(peer, env);
+      return on_cancel(peer, env);
     case wire::Body::Spawn:
-      return on_spawn(*peer, std::move(message));
+      return on_spawn(peer, std::move(message));
     case wire::Body::SpawnAck:
-      return on_spawn_ack(*peer, std::move(message));
+      return on_spawn_ack(peer, std::move(message));
     case wire::Body::CancelAck:
     case wire::Body::Error:
       // Call id 0: a child confirming it stopped, or the answer to a stop we requested.
-      if (env.call_id() == 0) return on_stop_answer(*peer, std::move(message));
-      return on_call_reply(*peer, std::move(message));
+      if (env.call_id() == 0) return on_stop_answer(peer, std::move(message));
+      return on_call_reply(peer, std::move(message));
     case wire::Body::StartAck:
     case wire::Body::Return:
-      return on_call_reply(*peer, std::move(message));
+      return on_call_reply(peer, std::move(message));
     case wire::Body::Started:
     case wire::Body::Yield:
     case wire::Body::Credit:
     case wire::Body::Stop:
-      return on_stream_message(*peer, std::move(message));
+      return on_stream_message(peer, std::move(message));
     default:
-      send_error_reply(*peer, {.in_reply_to = env.msg_id(), .call_id = env.call_id()},
+      send_error_reply(peer, {.in_reply_to = env.msg_id(), .call_id = env.call_id()},
                        wire::ErrorKind::UnsupportedMessage,
                        fmt::format("actor {} does not handle message type {}", identity_.display(),
                                    wire::EnumNameBody(env.body_type())));
   }
+}
+
+Peer* ActorCore::sender_of(const transport::InboundMessage& message,
+                           const std::shared_ptr<transport::Socket>& via) {
+  if (via == inbox_) return find_peer(message.peer());
+  auto owner = dealer_owner_.find(via.get());
+  return owner == dealer_owner_.end() ? nullptr : find_peer(owner->second);
+}
+
+Peer& ActorCore::peer_slot(const ActorIdentity& identity) {
+  auto& slot = peers_[identity.uid];
+  if (!slot) slot = std::make_unique<Peer>();
+  slot->identity = identity;
+  return *slot;
+}
+
+void ActorCore::on_welcome(transport::InboundMessage message,
+                           const std::shared_ptr<transport::Socket>& via) {
+  auto it = handshakes_.find(via.get());
+  if (it == handshakes_.end() || it->second->done()) return;
+  const auto* welcome = message.envelope().body_as_Welcome();
+  if (welcome->accepted()) {
+    // The peer exists from here on: its next message (a parent's Spawn) may be
+    // handled before connect() resumes.
+    Peer& peer = peer_slot(identity_from_wire(welcome->actor()));
+    peer.socket = via.get();
+    peer.dealer = via;
+    dealer_owner_[via.get()] = peer.identity.uid;
+  }
+  it->second->set_value(std::move(message));
+}
+
+void ActorCore::on_hello(transport::InboundMessage message) {
+  const wire::Envelope& env = message.envelope();
+  const auto* hello = env.body_as_Hello();
+  const std::string routing_id(message.peer());
+  if (auto refusal = wire::hello_refusal(*hello, routing_id, identity_.display())) {
+    refuse_hello(*inbox_, encoder_, identity_, routing_id, env.msg_id(), *refusal);
+    return;
+  }
+  Peer& peer = peer_slot(identity_from_wire(hello->actor()));
+  if (!peer.dealer) peer.socket = inbox_.get();  // our own connection to it, if any, wins
+  peer.routing_id = routing_id;
+  log::debug("actor {}: {} connected to us", identity_.display(), peer.identity.display());
+  const auto welcome = wire::encode_welcome(
+      encoder_, {.in_reply_to = env.msg_id(), .from = identity_.ref()}, identity_.ref(),
+      static_cast<std::uint32_t>(options_.heartbeat_interval.count()));
+  send_frame(peer, transport::make_frame(welcome), transport::Priority::control);
+  if (expected_children_.count(peer.identity.uid)) send_spawn(peer);  // our child, booting
 }
 
 Peer* ActorCore::find_dialed(std::string_view endpoint) {

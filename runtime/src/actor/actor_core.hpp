@@ -70,7 +70,16 @@ class ActorCore {
   // -- actor_core.cpp --------------------------------------------------------------
   task<void> serve();
   task<Portal> connect(const std::string& endpoint);
+  /// Routes one inbound message: Hello and Welcome by socket, the rest by sender.
   void handle(transport::InboundMessage message, const std::shared_ptr<transport::Socket>& via);
+  void route(Peer& peer, transport::InboundMessage message);
+  /// Who sent `message`: the peer it said Hello as (inbox), or the one we dialled.
+  Peer* sender_of(const transport::InboundMessage& message,
+                  const std::shared_ptr<transport::Socket>& via);
+  /// The Peer for `identity`, made if new, its identity brought up to date.
+  Peer& peer_slot(const ActorIdentity& identity);
+  void on_welcome(transport::InboundMessage message, const std::shared_ptr<transport::Socket>& via);
+  void on_hello(transport::InboundMessage message);
   task<void> receive_loop(std::shared_ptr<transport::Socket> socket);
   Nursery& service();
 
@@ -99,6 +108,20 @@ class ActorCore {
   void on_cancel(Peer& peer, const wire::Envelope& envelope);
   task<void> serve_call(std::string peer_uid, std::uint64_t call_id, const Functions::Entry* entry,
                         transport::InboundMessage message, std::shared_ptr<ContextState> context);
+  /// Why a Start cannot be served (unknown function, wrong payload or call kind, ...).
+  struct Refusal {
+    wire::ErrorKind kind;
+    std::string type_name;
+    std::string message;
+  };
+  std::optional<Refusal> check_start(const Peer& peer, const wire::Envelope& start,
+                                     const Functions::Entry* entry) const;
+  /// Cancels the served call when the caller's deadline (if the Start has one) passes.
+  std::optional<boost::asio::steady_timer> enforce_deadline(const wire::Envelope& start,
+                                                            const std::string& peer_uid);
+  /// Return, Error or CancelAck for a served call that ended with `error` or `result`.
+  void answer_call(Peer& peer, const ServingCall& state, const wire::Envelope& start,
+                   const std::exception_ptr& error, const std::optional<PackedPayload>& result);
 
   // -- liveness.cpp ----------------------------------------------------------------
   /// Warns when something held the loop longer than options_.loop_stall_warning.
@@ -127,6 +150,8 @@ class ActorCore {
   Subscription expect_stop_ack(const std::string& uid, CallReply& ack);
   /// CancelAck or Error with call id 0: completes what expect_stop_ack armed.
   void on_stop_answer(Peer& peer, transport::InboundMessage message);
+  /// Parent: hands a booting child (it just said Hello) its spawn spec.
+  void send_spawn(Peer& child);
   void on_spawn_ack(Peer& peer, transport::InboundMessage message);
   /// Child: connect to the parent and wait for its Spawn (bounded by `timeout`).
   task<Portal> boot_as_child(const std::string& parent_endpoint, std::chrono::milliseconds timeout);
@@ -165,10 +190,12 @@ class ActorCore {
   void disown_child(const std::string& uid) { child_nurseries_.erase(uid); }
 
   // -- sending ---------------------------------------------------------------------
-  /// Encodes and queues one message to `peer`; false if it could not be queued.
+  /// Encodes and queues one message to `peer`; false if it could not be queued. Every
+  /// message this actor sends gets its id (and `from`) here.
   template <class MakeBody>
   bool send(Peer& peer, wire::Header header, MakeBody&& make_body,
             transport::Priority priority = transport::Priority::data) {
+    header.msg_id = next_message_id();
     header.from = identity_.ref();
     auto bytes = encoder_.encode(header, std::forward<MakeBody>(make_body));
     return send_frame(peer, transport::make_frame(bytes), priority);
@@ -186,6 +213,8 @@ class ActorCore {
                   const std::exception_ptr& error, std::string_view function);
 
   Peer* find_peer(std::string_view uid);
+  /// The id of the next message this actor sends (send() takes it itself).
+  std::uint64_t next_message_id() noexcept { return ++next_msg_id_; }
   /// The peer we are connected to at `endpoint` (through our own dealer), if any.
   Peer* find_dialed(std::string_view endpoint);
   /// Waiters and listeners registered now (Actor::pending_registrations).

@@ -33,8 +33,7 @@ task<transport::InboundMessage> ActorCore::call(const std::string& peer_uid,
 
   const bool sent =
       send(*peer,
-           {.msg_id = ++next_msg_id_,
-            .to = callee.ref(),
+           {.to = callee.ref(),
             .call_id = call_id,
             .deadline_unix_ms = options.timeout ? unix_ms_after(*options.timeout) : 0},
            [&](flatbuffers::FlatBufferBuilder& b) {

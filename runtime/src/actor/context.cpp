@@ -69,7 +69,7 @@ task<std::shared_ptr<ContextState>> ActorCore::open_context(const std::string& p
                                               std::string(function), stream.window);
   peer->pending[call_id] = &state->outcome;
   peer->contexts[call_id] = state;
-  const bool sent = send(*peer, {.msg_id = ++next_msg_id_, .to = peer->identity.ref(), .call_id = call_id},
+  const bool sent = send(*peer, {.to = peer->identity.ref(), .call_id = call_id},
                          [&](flatbuffers::FlatBufferBuilder& b) {
                            auto name = b.CreateString(function.data(), function.size());
                            auto payload = encode_payload(b, args);
@@ -191,7 +191,7 @@ task<void> Context::started_packed(PackedPayload value) {
   detail::StreamState& stream = *s.stream;
   detail::Peer* peer = stream.core.find_peer(stream.peer_uid);
   if (!peer) throw PeerLost(caller(), "lost before started()");
-  stream.core.send(*peer, {.msg_id = ++stream.core.next_msg_id_, .call_id = stream.call_id},
+  stream.core.send(*peer, {.call_id = stream.call_id},
                    [&](flatbuffers::FlatBufferBuilder& b) {
                      return wire::CreateStarted(b, detail::encode_payload(b, value));
                    });

@@ -48,7 +48,7 @@ void ActorCore::on_child_stop_request(Peer& peer, const wire::Envelope& envelope
   auto owner = child_nurseries_.find(child_uid);
   if (owner != child_nurseries_.end() && owner->second->stop_on_request(child_uid, acknowledge))
     return;
-  send_error_reply(peer, {.msg_id = ++next_msg_id_, .in_reply_to = request_id},
+  send_error_reply(peer, {.in_reply_to = request_id},
                    wire::ErrorKind::NotFound,
                    "actor " + identity_.display() + " has no running child " + child_uid);
 }

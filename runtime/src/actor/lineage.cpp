@@ -22,6 +22,24 @@ Subscription ActorCore::expect_stop_ack(const std::string& uid, CallReply& ack) 
   return subscribe_in(expected_stop_acks_, uid, &ack);
 }
 
+void ActorCore::send_spawn(Peer& child) {
+  send(
+      child, {.to = child.identity.ref()},
+      [&](flatbuffers::FlatBufferBuilder& b) {
+        auto child_id = wire::Encoder::actor_id(b, child.identity.ref());
+        auto parent = wire::Encoder::actor_id(b, identity_.ref());
+        auto parent_endpoint = b.CreateString(endpoint_);
+        wire::SpawnBuilder spawn(b);
+        spawn.add_child(child_id);
+        spawn.add_parent(parent);
+        spawn.add_parent_endpoint(parent_endpoint);
+        spawn.add_link_timeout_ms(static_cast<std::uint32_t>(
+            (options_.heartbeat_interval * options_.heartbeat_liveness).count()));
+        return spawn.Finish();
+      },
+      transport::Priority::control);
+}
+
 void ActorCore::on_stop_answer(Peer& peer, transport::InboundMessage message) {
   auto it = expected_stop_acks_.find(peer.identity.uid);
   if (it != expected_stop_acks_.end()) it->second->set_value(std::move(message));
@@ -56,7 +74,7 @@ void ActorCore::on_spawn(Peer& peer, transport::InboundMessage message) {
   // Not booting, or answered already: a stray Spawn.
   if (!spawn_waiter_ || !spawn_waiter_->set_value(std::move(message))) return;
   send(
-      peer, {.msg_id = ++next_msg_id_, .in_reply_to = in_reply_to},
+      peer, {.in_reply_to = in_reply_to},
       [&](flatbuffers::FlatBufferBuilder& b) {
         auto child = wire::Encoder::actor_id(b, identity_.ref());
         return wire::CreateSpawnAck(b, child, static_cast<std::uint32_t>(::getpid()));
@@ -97,7 +115,7 @@ void ActorCore::on_actor_cancel(Peer& peer, const wire::Envelope& envelope) {
       // Only our parent, or an operator of this host, may stop us or our children.
       log::warn("actor {}: refused a stop request from {}: not our parent, and no operator key",
                 identity_.display(), peer.identity.display());
-      return send_error_reply(peer, {.msg_id = ++next_msg_id_, .in_reply_to = envelope.msg_id()},
+      return send_error_reply(peer, {.in_reply_to = envelope.msg_id()},
                               wire::ErrorKind::Unauthorized,
                               "only the parent of " + identity_.display() +
                                   " or an operator of its host may stop it");

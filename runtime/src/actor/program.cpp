@@ -207,27 +207,69 @@ int Program::run_root(std::string name, std::function<task<void>(Actor&)> main,
   }
 }
 
-int Program::run_actor_root(std::string name, std::function<task<void>(Actor&)> main,
-                            ActorOptions options) {
+namespace {
+
+/// How a root stops: SIGINT/SIGTERM or a stop request cancels `main` — only main: the
+/// actor still serves, so the tree is torn down and a stop request is acknowledged.
+struct RootStop {
+  CancelScope main_scope;
+  int signalled = 0;  // the first signal, which sets the exit code
+  const Actor* actor = nullptr;
+
+  void on_signal(int sig) {
+    if (signalled) return;
+    signalled = sig;
+    log::info("actor {}: {} received; cancelling", actor->identity().display(),
+              sig == SIGINT ? "SIGINT" : "SIGTERM");
+    main_scope.cancel();
+  }
+};
+
+/// A stop request (`tether cancel`) works like SIGTERM, within the deadline it gives.
+task<void> stop_when_asked(detail::ActorCore& core, detail::SignalWatch& signal_watch,
+                           RootStop& stop, std::chrono::milliseconds stop_grace) {
+  co_await core.wait_for_stop_request();
+  signal_watch.arm(
+      core.stop_deadline().value_or(detail::SignalWatch::hard_deadline(stop_grace)), SIGTERM);
+  stop.on_signal(SIGTERM);
+}
+
+/// `main` under the root's stop, then the stop's acknowledgement (however main ended).
+task<void> root_main(detail::ActorCore& core, Actor& actor, RootStop& stop,
+                     const std::function<task<void>(Actor&)>& main,
+                     std::chrono::milliseconds ack_bound) {
+  co_await with_cleanup(stop.main_scope.run(main(actor)), [&]() -> task<void> {
+    if (!core.stop_requester_.empty()) co_await core.acknowledge_stop(ack_bound);
+    co_await core.await_stop_acks_delivered();
+  });
+}
+
+}  // namespace
+
+ActorOptions Program::root_options(std::string name, ActorOptions options) const {
   options.name = std::move(name);
   if (options.name_space.empty()) options.name_space = name_space_;  // empty: the tree's own
+  // Zero-config discovery: the first root of this user hosts the default registry.
+  options.registry =
+      resolve_registry_endpoint(options.registry.empty() ? registry_ : options.registry);
+  if (!options.registry.empty()) transport::check_endpoint(options.registry);  // before zmq
+  return options;
+}
+
+int Program::run_actor_root(std::string name, std::function<task<void>(Actor&)> main,
+                            ActorOptions options) {
   // Orphans of a child that dies mid-teardown re-parent to us, and we end them.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   asio::io_context io{1};
   // SIGINT/SIGTERM cancel main; its actor nurseries then tear the tree down. Taken off
   // the loop, with a hard deadline (stop_grace), before any other thread exists.
-  CancelScope main_scope;  // cancelling main (only main: the actor still serves, so the
-                           // tree is torn down and a stop request is acknowledged)
-  int signalled = 0;
-  std::function<void(int)> on_signal;  // set once the actor exists
+  RootStop stop;
   detail::SignalWatch signal_watch(io.get_executor(), options.stop_grace,
-                                   [&](int sig, std::chrono::milliseconds) { on_signal(sig); });
+                                   [&](int sig, std::chrono::milliseconds) { stop.on_signal(sig); });
   zmq::context_t context = transport::open_context();
   if (const auto why = transport::runtime_directory_fallback_reason(); !why.empty())
     log::warn("{}; using {}", why, transport::private_runtime_directory().string());
-  // Zero-config discovery: the first root of this user hosts the default registry.
-  options.registry = resolve_registry_endpoint(options.registry.empty() ? registry_ : options.registry);
-  if (!options.registry.empty()) transport::check_endpoint(options.registry);  // before zmq sees it
+  options = root_options(std::move(name), std::move(options));
   // Off our loop, and taken over by another root if we die (registry_host.hpp); it
   // outlives the actor, so the actor deregisters before it stops.
   std::optional<detail::RegistryHost> registry_host;
@@ -236,48 +278,20 @@ int Program::run_actor_root(std::string name, std::function<task<void>(Actor&)> 
   Actor actor(io.get_executor(), context, functions_, options);
   log::set_identity(actor.identity().name, actor.identity().uid);
   detail::ActorCore& core = *actor.core_;
-  core.stop_handled_by_owner_ = true;  // stop_when_asked below
+  core.stop_handled_by_owner_ = true;  // stop_when_asked
+  stop.actor = &actor;
 
-  on_signal = [&](int sig) {
-    if (signalled) return;
-    signalled = sig;
-    log::info("actor {}: {} received; cancelling", actor.identity().display(),
-              sig == SIGINT ? "SIGINT" : "SIGTERM");
-    main_scope.cancel();
-  };
-
-  // A stop request (`tether cancel`) works like SIGTERM, and is acknowledged at the end.
-  auto stop_when_asked = [&]() -> task<void> {
-    co_await core.wait_for_stop_request();
-    signal_watch.arm(core.stop_deadline().value_or(
-                         detail::SignalWatch::hard_deadline(options.stop_grace)),
-                     SIGTERM);
-    on_signal(SIGTERM);
-  };
-  asio::co_spawn(io, stop_when_asked(), asio::detached);
-  auto root_main = [&]() -> task<void> {
-    std::exception_ptr ended;
-    try {
-      (void)co_await main_scope.run(main(actor));
-    } catch (...) {
-      ended = std::current_exception();
-    }
-    if (!core.stop_requester_.empty()) {
-      co_await allow_cleanup();
-      co_await shielded(core.acknowledge_stop(options.cancel_ack_timeout));
-    }
-    co_await allow_cleanup();
-    co_await shielded(core.await_stop_acks_delivered());
-    if (ended) std::rethrow_exception(ended);
-  };
-
+  asio::co_spawn(io, stop_when_asked(core, signal_watch, stop, options.stop_grace),
+                 asio::detached);
   std::exception_ptr failure;
-  asio::co_spawn(io, actor.run(root_main()), [&](std::exception_ptr e) {
-    failure = e;
-    io.stop();  // the socket pumps would keep the loop alive until the Actor closes them
-  });
+  asio::co_spawn(io, actor.run(root_main(core, actor, stop, main, options.cancel_ack_timeout)),
+                 [&](std::exception_ptr e) {
+                   failure = e;
+                   io.stop();  // the socket pumps would keep the loop alive until the Actor
+                               // closes them
+                 });
   io.run();
-  if (signalled) return 128 + signalled;
+  if (stop.signalled) return 128 + stop.signalled;
   if (failure) {
     report(failure);
     return 1;

@@ -36,7 +36,7 @@ bool StreamState::flush() {
   Peer* peer = core.find_peer(peer_uid);
   if (!peer) return false;
   const bool sent =
-      core.send(*peer, {.msg_id = ++core.next_msg_id_, .call_id = call_id},
+      core.send(*peer, {.call_id = call_id},
                 [&](flatbuffers::FlatBufferBuilder& b) {
                   auto first = encode_payload(b, batch.front());
                   flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<wire::Payload>>> more;
@@ -89,7 +89,7 @@ void StreamState::grant_window() {
   // Data priority, unlike later grants: the caller's first Credit must not overtake
   // its Start, or the callee would not know the context yet and drop it.
   if (Peer* peer = core.find_peer(peer_uid))
-    core.send(*peer, {.msg_id = ++core.next_msg_id_, .call_id = call_id},
+    core.send(*peer, {.call_id = call_id},
               [&](flatbuffers::FlatBufferBuilder& b) { return wire::CreateCredit(b, window); });
 }
 
@@ -151,7 +151,7 @@ task<std::optional<PackedPayload>> Stream::receive_packed() {
     if (detail::Peer* peer = s.core.find_peer(s.peer_uid)) {
       const std::uint32_t items = s.consumed_ungranted;
       s.core.send(
-          *peer, {.msg_id = ++s.core.next_msg_id_, .call_id = s.call_id},
+          *peer, {.call_id = s.call_id},
           [&](flatbuffers::FlatBufferBuilder& b) { return wire::CreateCredit(b, items); },
           transport::Priority::control);
     }
@@ -178,7 +178,7 @@ void Stream::close() {
   s.closed = true;
   (void)s.flush();  // the items first, then Stop
   if (detail::Peer* peer = s.core.find_peer(s.peer_uid))
-    s.core.send(*peer, {.msg_id = ++s.core.next_msg_id_, .call_id = s.call_id},
+    s.core.send(*peer, {.call_id = s.call_id},
                 [](flatbuffers::FlatBufferBuilder& b) { return wire::CreateStop(b); });
 }
 

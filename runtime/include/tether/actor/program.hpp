@@ -89,6 +89,8 @@ class Program {
   static constexpr const char* kChildFlag = "--tether-child";
 
  private:
+  /// The root's options: its name, namespace and registry (checked before zmq sees it).
+  ActorOptions root_options(std::string name, ActorOptions options) const;
   int run_actor_root(std::string name, std::function<task<void>(Actor&)> main,
                      ActorOptions options);
   int run_child(ActorOptions options);
