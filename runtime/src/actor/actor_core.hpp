@@ -220,7 +220,24 @@ class ActorCore {
   /// Waiters and listeners registered now (Actor::pending_registrations).
   std::size_t registrations() const noexcept;
 
-  // -- state -----------------------------------------------------------------------
+  // -- what other parts of the runtime read -------------------------------------------
+  const boost::asio::any_io_executor& executor() const noexcept { return executor_; }
+  const ActorIdentity& identity() const noexcept { return identity_; }
+  const ActorOptions& options() const noexcept { return options_; }
+  const std::string& endpoint() const noexcept { return endpoint_; }
+  /// What this actor adopted as a child subreaper.
+  Orphans& orphans() noexcept { return orphans_; }
+  RegistryClient* registry() noexcept { return registry_.get(); }
+  std::size_t serving_count() const noexcept { return serving_count_; }
+  /// True once a peer asked this actor to stop (and awaits its CancelAck).
+  bool stop_was_requested_by_peer() const noexcept { return !stop_requester_.empty(); }
+  /// The owner (Program, or a service awaiting stop_requested()) decides what a stop
+  /// request means; otherwise end_serve_on_stop_request does.
+  void set_stop_handled_by_owner() noexcept { stop_handled_by_owner_ = true; }
+  /// Actor::run's main, cancelled by a stop request nobody else handles.
+  void set_run_main(TaskHandle* main) noexcept { run_main_ = main; }
+
+ private:
   boost::asio::any_io_executor executor_;
   zmq::context_t& context_;
   const Functions& functions_;

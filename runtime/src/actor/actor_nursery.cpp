@@ -44,18 +44,18 @@ SpawnSpec spawn_spec(const detail::ActorCore& core, const std::string& name, con
                         : options.executable;
   spec.argv = {spec.executable,
                Program::kChildFlag,
-               "--tether-parent=" + core.endpoint_,
+               "--tether-parent=" + core.endpoint(),
                "--tether-parent-pid=" + std::to_string(::getpid()),
                "--tether-uid=" + uid,
                "--tether-name=" + name,
                "--tether-term-grace=" + std::to_string(options.term_grace.count())};
-  spec.argv.push_back("--tether-parent-uid=" + core.identity_.uid);
+  spec.argv.push_back("--tether-parent-uid=" + core.identity().uid);
   // The child lives in our namespace; its proof comes through a pipe, not argv.
-  spec.argv.push_back("--tether-namespace=" + core.options_.name_space);
+  spec.argv.push_back("--tether-namespace=" + core.options().name_space);
   spec.argv.push_back("--tether-handoff-fd=" + std::to_string(SpawnSpec::kHandoffFd));
-  spec.handoff = core.options_.namespace_token;
-  if (!core.options_.registry.empty())
-    spec.argv.push_back("--tether-registry=" + core.options_.registry);
+  spec.handoff = core.options().namespace_token;
+  if (!core.options().registry.empty())
+    spec.argv.push_back("--tether-registry=" + core.options().registry);
   if (!options.bind_endpoint.empty()) spec.argv.push_back("--tether-bind=" + options.bind_endpoint);
   spec.argv.insert(spec.argv.end(), options.extra_args.begin(), options.extra_args.end());
   spec.extra_env = options.env;
@@ -76,12 +76,12 @@ task<Portal> ActorNursery::start_actor(std::string name, SpawnOptions options) {
   if (!tasks_) throw std::logic_error("start_actor outside open_actor_nursery");
   detail::ActorCore& core = *actor_.core_;
   const std::string uid = make_identity(name).uid;
-  detail::CallReply boot(core.executor_);
+  detail::CallReply boot(core.executor());
   Subscription expected = core.expect_child(uid, boot);
   auto process =
-      std::make_unique<ChildProcess>(core.executor_, spawn_spec(core, name, uid, options));
+      std::make_unique<ChildProcess>(core.executor(), spawn_spec(core, name, uid, options));
   const pid_t pid = process->pid();
-  log::info("actor {}: started child '{}' (pid {})", core.identity_.display(), name, pid);
+  log::info("actor {}: started child '{}' (pid {})", core.identity().display(), name, pid);
 
   // Boot: the SpawnAck, the process exiting, or the boot timeout — whichever is first.
   Subscription exit_watch = process->notify_on_exit([&boot] { boot.abandon(); });
@@ -145,7 +145,7 @@ task<void> ActorNursery::supervise(Child& child) {
   }
   child.report_exit(status);
   // Grandchildren it left behind re-parented to us (a subreaper): end them.
-  core.orphans_.sweep(child.options.term_grace);
+  core.orphans().sweep(child.options.term_grace);
   // Whoever still waits on it learns now, not at the next heartbeat timeout, and how.
   const ActorExit exit =
       ActorExit::of_process(child.identity(), status, child.stop_requested, child.link_lost);
@@ -202,7 +202,7 @@ task<void> ActorNursery::teardown(Child& child) {
   if (detail::Peer* peer = core.find_peer(child.uid)) {
     // Registered for this wait only, also when it is cancelled (a stop requested by
     // `tether cancel` runs in a task its nursery may cancel).
-    detail::CallReply ack(core.executor_);
+    detail::CallReply ack(core.executor());
     Subscription expected = core.expect_stop_ack(child.uid, ack);
     Subscription exit_watch = child.process->notify_on_exit([&ack] { ack.abandon(); });
     core.send_cancel(*peer, {.call_id = 0}, "stopped by its parent", budget.ask);
@@ -213,7 +213,7 @@ task<void> ActorNursery::teardown(Child& child) {
     // 2. Insist. The child's signal thread acts even if its loop is busy, and ends its
     // subtree within the grace the signal carries.
     log::warn("actor {}: child '{}' (pid {}) did not stop within {} ms of Cancel; sending SIGTERM",
-              core.identity_.display(), child.name, child.process->pid(), budget.ask.count());
+              core.identity().display(), child.name, child.process->pid(), budget.ask.count());
     child.process->terminate(budget.insist);
     status = co_await child.process->wait_for(budget.insist);
   }
@@ -221,13 +221,13 @@ task<void> ActorNursery::teardown(Child& child) {
     // 3. Force: SIGKILL cannot be ignored, so this wait ends. What the child did not
     // stop of its own subtree is adopted by us (a subreaper) and ended by orphans_.
     log::warn("actor {}: child '{}' (pid {}) survived SIGTERM for {} ms; sending SIGKILL",
-              core.identity_.display(), child.name, child.process->pid(),
+              core.identity().display(), child.name, child.process->pid(),
               budget.insist.count());
     child.process->signal(SIGKILL);
     status = co_await child.process->wait();
   }
   child.report_exit(*status);
-  core.orphans_.sweep(budget.insist);
+  core.orphans().sweep(budget.insist);
   core.lose_peer(child.uid, "stopped by its parent");
 }
 
@@ -314,7 +314,7 @@ task<void> open_actor_nursery(Actor& actor, std::function<task<void>(ActorNurser
 }
 
 task<void> ActorNursery::wait_for_orphans() {
-  detail::Orphans& orphans = actor_.core_->orphans_;
+  detail::Orphans& orphans = actor_.core_->orphans();
   if (orphans.adopted() > 0) co_await orphans.wait_all();
 }
 

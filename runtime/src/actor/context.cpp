@@ -21,7 +21,7 @@ void ContextState::on_started(const wire::Envelope& envelope) {
 void ContextState::on_outcome() {
   std::exception_ptr error = outcome.error();
   if (!error && outcome.has_value())
-    error = reply_error(outcome.value(), peer, stream->core.identity_, function);
+    error = reply_error(outcome.value(), peer, stream->core.identity(), function);
   stream->end(error);
   changed.set();
 }
@@ -155,7 +155,7 @@ task<PackedPayload> RemoteContext::result_packed() {
                                 "cancelled by the caller");
   });
   if (s.outcome.error()) std::rethrow_exception(s.outcome.error());
-  if (auto error = detail::reply_error(s.outcome.value(), s.peer, core_->identity_, s.function))
+  if (auto error = detail::reply_error(s.outcome.value(), s.peer, core_->identity(), s.function))
     std::rethrow_exception(error);
   co_return detail::unpack_payload(s.outcome.value().envelope().body_as_Return()->value());
 }

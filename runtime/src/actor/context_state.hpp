@@ -20,8 +20,8 @@ struct StreamState : std::enable_shared_from_this<StreamState> {
         peer_uid(std::move(peer_uid)),
         call_id(call_id),
         window(window),
-        readable(core.executor_),
-        writable(core.executor_) {}
+        readable(core.executor()),
+        writable(core.executor()) {}
 
   ActorCore& core;
   const std::string peer_uid;
@@ -75,8 +75,8 @@ struct ContextState {
       : stream(std::make_shared<StreamState>(core, std::move(peer_uid), call_id, window)),
         peer(std::move(peer)),
         function(std::move(function)),
-        changed(core.executor_),
-        outcome(core.executor_) {}
+        changed(core.executor()),
+        outcome(core.executor()) {}
 
   std::shared_ptr<StreamState> stream;
   const ActorIdentity peer;

@@ -58,7 +58,7 @@ void ActorCore::on_child_stop_request(Peer& peer, const wire::Envelope& envelope
 namespace tether {
 
 RegistryClient* Actor::registry() noexcept {
-  return core_->registry_.get();
+  return core_->registry();
 }
 
 namespace {
@@ -80,16 +80,16 @@ task<Portal> connect_to_record(Actor& actor, detail::ActorCore& core, const Acto
 }
 
 RegistryClient& require_registry(detail::ActorCore& core) {
-  if (!core.registry_)
-    throw std::logic_error("actor " + core.identity_.display() +
+  if (!core.registry())
+    throw std::logic_error("actor " + core.identity().display() +
                            " has no registry (set ActorOptions::registry)");
-  return *core.registry_;
+  return *core.registry();
 }
 
 }  // namespace
 
 NameScope Actor::own_namespace() const {
-  return NameScope::in(core_->options_.name_space, core_->options_.namespace_token);
+  return NameScope::in(core_->options().name_space, core_->options().namespace_token);
 }
 
 task<Portal> Actor::find_actor(std::string name) {
@@ -123,7 +123,7 @@ void require_unambiguous(const std::string& name, const std::vector<ActorRecord>
 
 task<Portal> Actor::find_actor(std::string name, NameScope scope) {
   auto found = co_await require_registry(*core_).lookup(name, scope);
-  log::debug("actor {}: lookup '{}' {}: {} found", core_->identity_.display(), name, where(scope),
+  log::debug("actor {}: lookup '{}' {}: {} found", core_->identity().display(), name, where(scope),
              found.size());
   if (found.empty())
     throw ActorNotFound("no actor named '" + name + "' is registered " + where(scope));
@@ -134,7 +134,7 @@ task<Portal> Actor::find_actor(std::string name, NameScope scope) {
 task<Portal> Actor::wait_for_actor(std::string name, std::chrono::milliseconds timeout,
                                    NameScope scope) {
   auto found = co_await require_registry(*core_).wait_for(name, timeout, scope);
-  log::debug("actor {}: waited for '{}' {}: {}", core_->identity_.display(), name, where(scope),
+  log::debug("actor {}: waited for '{}' {}: {}", core_->identity().display(), name, where(scope),
              found ? "found " + found->uid : std::string("not registered in time"));
   if (!found)
     throw ActorNotFound("no actor named '" + name + "' registered " + where(scope) + " within " +

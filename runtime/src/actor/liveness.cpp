@@ -72,14 +72,14 @@ void ActorCore::on_link_closed(const std::string& uid) {
   // loses the peer) if it died; if it did not, it is frozen or wedged.
   const pid_t pid = child->second->pid_of(uid);
   service_->start_soon([](ActorCore& core, std::string uid, pid_t pid) -> task<void> {
-    asio::steady_timer pause(core.executor_, kExitShowsWithin);
+    asio::steady_timer pause(core.executor(), kExitShowsWithin);
     co_await pause.async_wait(asio::use_awaitable);
     if (!core.find_peer(uid)) co_return;
     core.lose_peer(uid, process_stopped(pid)
                             ? fmt::format("its process (pid {}) is stopped (SIGSTOP or a "
                                           "debugger) and stopped answering heartbeats",
                                           pid)
-                            : link_loss_reason(core.options_));
+                            : link_loss_reason(core.options()));
   }(*this, uid, pid));
 }
 

@@ -48,14 +48,14 @@ task<void> Portal::request_stop(std::string child_uid, std::chrono::milliseconds
   detail::ActorCore& core = *actor_;
   detail::Peer* peer = core.find_peer(peer_.uid);
   if (!peer) throw PeerLost(peer_, "not connected");
-  detail::CallReply answer(core.executor_);
+  detail::CallReply answer(core.executor());
   Subscription expected = core.expect_stop_ack(peer_.uid, answer);
   Subscription on_loss = core.listen_for_loss(peer_.uid, [&answer, this](const std::string& why) {
     answer.set_error(std::make_exception_ptr(PeerLost(peer_, why)));
   });
   // Not its parent (that is the nursery's own path): we prove we operate this host.
   core.send_cancel(*peer, {.to = {child_uid, {}, 0}, .call_id = 0},
-                   "stop requested by " + core.identity_.display(), {}, detail::operator_key());
+                   "stop requested by " + core.identity().display(), {}, detail::operator_key());
   if (!co_await move_on_after(timeout, answer.wait()))
     throw Timeout("actor " + peer_.display() + " did not confirm the stop within " +
                   std::to_string(timeout.count()) + " ms");
@@ -70,7 +70,7 @@ task<void> Portal::request_stop(std::string child_uid, std::chrono::milliseconds
 }
 
 std::vector<ActorIdentity> Portal::result_path() const {
-  return {peer_, actor_->identity_};
+  return {peer_, actor_->identity()};
 }
 
 }  // namespace tether

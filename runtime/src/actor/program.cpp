@@ -239,7 +239,7 @@ task<void> root_main(detail::ActorCore& core, Actor& actor, RootStop& stop,
                      const std::function<task<void>(Actor&)>& main,
                      std::chrono::milliseconds ack_bound) {
   co_await with_cleanup(stop.main_scope.run(main(actor)), [&]() -> task<void> {
-    if (!core.stop_requester_.empty()) co_await core.acknowledge_stop(ack_bound);
+    if (core.stop_was_requested_by_peer()) co_await core.acknowledge_stop(ack_bound);
     co_await core.await_stop_acks_delivered();
   });
 }
@@ -278,7 +278,7 @@ int Program::run_actor_root(std::string name, std::function<task<void>(Actor&)> 
   Actor actor(io.get_executor(), context, functions_, options);
   log::set_identity(actor.identity().name, actor.identity().uid);
   detail::ActorCore& core = *actor.core_;
-  core.stop_handled_by_owner_ = true;  // stop_when_asked
+  core.set_stop_handled_by_owner();  // stop_when_asked
   stop.actor = &actor;
 
   asio::co_spawn(io, stop_when_asked(core, signal_watch, stop, options.stop_grace),
@@ -329,7 +329,7 @@ int Program::run_child(ActorOptions options) {
   Actor actor(io.get_executor(), context, functions_, options);
   log::set_identity(actor.identity().name, actor.identity().uid);
   detail::ActorCore& core = *actor.core_;
-  core.stop_handled_by_owner_ = true;  // child_main below
+  core.set_stop_handled_by_owner();  // child_main below
   core_ptr = &core;
 
   int exit_code = 0;
@@ -347,7 +347,7 @@ int Program::run_child(ActorOptions options) {
         std::chrono::milliseconds(1),
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - detail::Clock::now())));
     co_await core.acknowledge_stop(options.cancel_ack_timeout);
-    if (core.stop_requester_.empty()) exit_code = 3;  // parent lost or signalled
+    if (!core.stop_was_requested_by_peer()) exit_code = 3;  // parent lost or signalled
   };
   asio::co_spawn(io, actor.run(child_main()), [&](std::exception_ptr e) {
     if (e) {

@@ -22,7 +22,7 @@ void StreamState::enqueue(PackedPayload item) {
   }
   if (flush_posted) return;
   flush_posted = true;
-  boost::asio::post(core.executor_, [self = shared_from_this()] {
+  boost::asio::post(core.executor(), [self = shared_from_this()] {
     self->flush_posted = false;
     (void)self->flush();
   });
