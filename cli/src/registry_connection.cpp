@@ -16,6 +16,8 @@ namespace tether::cli {
 
 namespace asio = boost::asio;
 
+// Long on purpose: every CLI command's one loop (registry choice, bound, errors and
+// exit codes), kept together so each command ends the same way.
 int run_with_registry(const std::string& configured, std::chrono::milliseconds timeout,
                       Bound bound, std::string_view who,
                       std::function<task<void>(RegistryClient&, zmq::context_t&)> body) {

@@ -167,6 +167,19 @@ void ActorCore::send_error_reply(Peer& peer, wire::Header header, wire::ErrorKin
              transport::Priority::control);
 }
 
+void ActorCore::send_hello(transport::Socket& dealer) {
+  const wire::HelloFields fields{
+      .self = identity_.ref(),
+      .endpoint = endpoint_,
+      .heartbeat_ms = static_cast<std::uint32_t>(options_.heartbeat_interval.count()),
+      .pid = static_cast<std::uint32_t>(::getpid()),
+      .host = host_name()};
+  auto hello = wire::encode_hello(
+      encoder_, {.msg_id = next_message_id(), .from = identity_.ref()}, fields);
+  (void)dealer.send({.peer = {}, .envelope = transport::make_frame(hello), .attachments = {}},
+                    transport::Priority::control);
+}
+
 task<Portal> ActorCore::connect(const std::string& endpoint) {
   Nursery& service_nursery = service();
   // One connection per peer and endpoint: the peer's ROUTER refuses a second one with
@@ -193,16 +206,7 @@ task<Portal> ActorCore::connect(const std::string& endpoint) {
   CallReply handshake(executor_);
   {
     Subscription filed = subscribe_in(handshakes_, dealer.get(), &handshake);
-    const auto msg_id = next_message_id();
-    const wire::HelloFields fields{
-        .self = identity_.ref(),
-        .endpoint = endpoint_,
-        .heartbeat_ms = static_cast<std::uint32_t>(options_.heartbeat_interval.count()),
-        .pid = static_cast<std::uint32_t>(::getpid()),
-        .host = host_name()};
-    auto hello = wire::encode_hello(encoder_, {.msg_id = msg_id, .from = identity_.ref()}, fields);
-    (void)dealer->send({.peer = {}, .envelope = transport::make_frame(hello), .attachments = {}},
-                       transport::Priority::control);
+    send_hello(*dealer);
     try {
       co_await move_on_after(options_.connect_timeout, handshake.wait());
     } catch (...) {

@@ -70,6 +70,8 @@ class ActorCore {
   // -- actor_core.cpp --------------------------------------------------------------
   task<void> serve();
   task<Portal> connect(const std::string& endpoint);
+  /// Hello on a dealer we just connected (Welcome answers it).
+  void send_hello(transport::Socket& dealer);
   /// Routes one inbound message: Hello and Welcome by socket, the rest by sender.
   void handle(transport::InboundMessage message, const std::shared_ptr<transport::Socket>& via);
   void route(Peer& peer, transport::InboundMessage message);

@@ -14,6 +14,7 @@
 #include <set>
 #include <stdexcept>
 #include <system_error>
+#include <utility>
 
 #include <fmt/core.h>
 #include <boost/asio/as_tuple.hpp>
@@ -34,6 +35,7 @@ class UniqueFd {
  public:
   UniqueFd() = default;
   explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
   UniqueFd(const UniqueFd&) = delete;
   UniqueFd& operator=(const UniqueFd&) = delete;
   ~UniqueFd() { reset(); }
@@ -111,65 +113,86 @@ std::string take_handoff(int fd) {
   return bytes;
 }
 
-ChildProcess::ChildProcess(const boost::asio::any_io_executor& executor, const SpawnSpec& spec)
-    : watch_(std::make_unique<Watch>(executor)) {
-  // extra_env replaces what it names: getenv() would find an inherited value first.
+namespace {
+
+/// This process's environment with `extra_env` in place of what it names (getenv()
+/// would find an inherited value first).
+std::vector<std::string> child_environment(const SpawnSpec& spec) {
   auto name_of = [](std::string_view entry) { return entry.substr(0, entry.find('=')); };
   std::vector<std::string> env(spec.extra_env.begin(), spec.extra_env.end());
   for (char** e = environ; *e; ++e)
     if (std::none_of(spec.extra_env.begin(), spec.extra_env.end(),
                      [&](const std::string& x) { return name_of(x) == name_of(*e); }))
       env.emplace_back(*e);
-  std::vector<char*> argv, envp;
-  for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
+  return env;
+}
 
-  // The pidfd, and the handoff pipe while spawning: asked for now, so running out is a
-  // DescriptorsExhausted before anything started, not a child killed after.
-  reserve_descriptors(spec.handoff ? 3 : 1, "a child process (its pidfd and handoff pipe)");
-  // The handoff pipe: written in full before the child starts (it fits one pipe buffer),
-  // its read end given to the child as kHandoffFd, both ends closed here afterwards.
-  FileActions file_actions;
+std::vector<char*> c_strings(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+/// The handoff pipe: written in full before the child starts (it fits one pipe buffer),
+/// its read end given to the child as kHandoffFd. Returns the read end, which the
+/// caller closes once the child is started; none without a handoff.
+UniqueFd prepare_handoff(const SpawnSpec& spec, FileActions& file_actions) {
   UniqueFd handoff_read;
-  if (spec.handoff) {
-    if (spec.handoff->size() > SpawnSpec::kHandoffMax)
-      throw std::invalid_argument("SpawnSpec::handoff is larger than one pipe buffer");
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) {
-      throw_if_exhausted(errno, "the pipe for a child's handoff");
-      throw std::system_error(errno, std::generic_category(), "pipe for the child's handoff");
-    }
-    handoff_read.reset(fds[0]);
-    UniqueFd handoff_write(fds[1]);
-    if (::write(handoff_write.get(), spec.handoff->data(), spec.handoff->size()) !=
-        static_cast<ssize_t>(spec.handoff->size()))
-      throw std::system_error(errno, std::generic_category(), "writing the child's handoff");
-    if (handoff_read.get() == SpawnSpec::kHandoffFd)  // dup2 onto itself keeps O_CLOEXEC
-      handoff_read.reset(::fcntl(handoff_read.get(), F_DUPFD_CLOEXEC, 10));
-    posix_spawn_file_actions_adddup2(&file_actions.actions, handoff_read.get(),
-                                     SpawnSpec::kHandoffFd);
+  if (!spec.handoff) return handoff_read;
+  if (spec.handoff->size() > SpawnSpec::kHandoffMax)
+    throw std::invalid_argument("SpawnSpec::handoff is larger than one pipe buffer");
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    throw_if_exhausted(errno, "the pipe for a child's handoff");
+    throw std::system_error(errno, std::generic_category(), "pipe for the child's handoff");
   }
+  handoff_read.reset(fds[0]);
+  UniqueFd handoff_write(fds[1]);
+  if (::write(handoff_write.get(), spec.handoff->data(), spec.handoff->size()) !=
+      static_cast<ssize_t>(spec.handoff->size()))
+    throw std::system_error(errno, std::generic_category(), "writing the child's handoff");
+  if (handoff_read.get() == SpawnSpec::kHandoffFd)  // dup2 onto itself keeps O_CLOEXEC
+    handoff_read.reset(::fcntl(handoff_read.get(), F_DUPFD_CLOEXEC, 10));
+  posix_spawn_file_actions_adddup2(&file_actions.actions, handoff_read.get(),
+                                   SpawnSpec::kHandoffFd);
+  return handoff_read;
+}
 
+/// posix_spawn with default signal dispositions and an empty mask, whatever this
+/// process (say, a test runner) blocked or ignored.
+pid_t spawn_with_default_signals(const SpawnSpec& spec, FileActions& file_actions) {
+  const std::vector<std::string> env = child_environment(spec);
+  std::vector<char*> argv = c_strings(spec.argv), envp = c_strings(env);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
-  // The child starts with default signal dispositions and an empty mask, whatever
-  // this process (say, a test runner) blocked or ignored.
   sigset_t all, none;
   sigfillset(&all);
   sigemptyset(&none);
   posix_spawnattr_setsigdefault(&attr, &all);
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-  const int rc =
-      ::posix_spawn(&pid_, spec.executable.c_str(), &file_actions.actions, &attr, argv.data(),
-                    envp.data());
+  pid_t pid = -1;
+  const int rc = ::posix_spawn(&pid, spec.executable.c_str(), &file_actions.actions, &attr,
+                               argv.data(), envp.data());
   posix_spawnattr_destroy(&attr);
   if (rc != 0) {
     throw_if_exhausted(rc, "starting " + spec.executable);
     throw std::system_error(rc, std::generic_category(), "cannot start " + spec.executable);
   }
+  return pid;
+}
+
+}  // namespace
+
+ChildProcess::ChildProcess(const boost::asio::any_io_executor& executor, const SpawnSpec& spec)
+    : watch_(std::make_unique<Watch>(executor)) {
+  // The pidfd, and the handoff pipe while spawning: asked for now, so running out is a
+  // DescriptorsExhausted before anything started, not a child killed after.
+  reserve_descriptors(spec.handoff ? 3 : 1, "a child process (its pidfd and handoff pipe)");
+  FileActions file_actions;
+  const UniqueFd handoff_read = prepare_handoff(spec, file_actions);
+  pid_ = spawn_with_default_signals(spec, file_actions);
   spawned_pids().add(pid_);
 
   const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));

@@ -58,6 +58,8 @@ task<void> RegistryClientCore::deregister_all() {
   (void)co_await socket_->flush(std::min(options_.request_timeout / 2, milliseconds(200)));
 }
 
+// Long on purpose: one connection's whole life (socket, Hello, the nursery of its
+// tasks, how it ends), whose locals its handlers share by reference.
 task<void> RegistryClientCore::session() {
   transport::SocketConfig config;
   config.kind = transport::SocketKind::dealer;

@@ -53,6 +53,8 @@ Result<void, SendError> Socket::Impl::enqueue(OutboundMessage message, Priority 
   return {};
 }
 
+// Long on purpose: the pump's hot loop (every outbound frame passes here), one loop so
+// the EAGAIN parking and the edge-trigger bookkeeping stay in one place.
 std::size_t Socket::Impl::write_batch(std::size_t budget) {
   std::size_t calls = 0;
   const bool router = is_router();
