@@ -364,9 +364,9 @@ Peer* ActorCore::find_dialed(std::string_view endpoint) {
 }
 
 std::size_t ActorCore::registrations() const noexcept {
-  std::size_t count = handshakes_.size() + dialing_.size() + loss_listeners_.size() + expected_children_.size() +
-                      expected_stop_acks_.size() + (spawn_waiter_ ? 1 : 0) +
-                      (serving_drained_ ? 1 : 0);
+  std::size_t count = handshakes_.size() + dialing_.size() + loss_listeners_.size() +
+                      expected_children_.size() + expected_stop_acks_.size() +
+                      (spawn_waiter_ ? 1 : 0) + (serving_drained_ ? 1 : 0);
   for (const auto& [uid, peer] : peers_) count += peer->pending.size();
   return count;
 }

@@ -117,10 +117,12 @@ class ActorCore {
     std::string message;
   };
   std::optional<Refusal> check_start(const Peer& peer, const wire::Envelope& start,
+                                     const std::string& function,
                                      const Functions::Entry* entry) const;
-  /// Cancels the served call when the caller's deadline (if the Start has one) passes.
-  std::optional<boost::asio::steady_timer> enforce_deadline(const wire::Envelope& start,
-                                                            const std::string& peer_uid);
+  /// Cancels the served call `call_id` of `peer_uid` when the caller's deadline passes.
+  std::optional<boost::asio::steady_timer> enforce_deadline(
+      std::chrono::system_clock::time_point deadline, const std::string& peer_uid,
+      std::uint64_t call_id);
   /// Return, Error or CancelAck for a served call that ended with `error` or `result`.
   void answer_call(Peer& peer, const ServingCall& state, const wire::Envelope& start,
                    const std::exception_ptr& error, const std::optional<PackedPayload>& result);

@@ -30,10 +30,10 @@ void ActorCore::send_error(Peer& peer, std::uint64_t call_id, std::uint64_t in_r
 
 std::optional<ActorCore::Refusal> ActorCore::check_start(const Peer& peer,
                                                           const wire::Envelope& env,
+                                                          const std::string& function,
                                                           const Functions::Entry* entry) const {
   const auto* start = env.body_as_Start();
   const std::uint64_t call_id = env.call_id();
-  const std::string function = start->function() ? start->function()->str() : "";
   if (call_id == 0 || peer.serving.count(call_id))
     return Refusal{wire::ErrorKind::Malformed, "tether::ProtocolError",
                    fmt::format("call id {} is zero or already in use", call_id)};
@@ -76,7 +76,7 @@ void ActorCore::on_start(Peer& peer, transport::InboundMessage message) {
     return send_cancel_ack(peer, env.msg_id(), call_id);
   }
   const Functions::Entry* entry = functions_.find(function);
-  if (auto refusal = check_start(peer, env, entry)) {
+  if (auto refusal = check_start(peer, env, function, entry)) {
     RemoteError::Details d{.kind = refusal->kind,
                            .type_name = std::move(refusal->type_name),
                            .message = std::move(refusal->message),
@@ -105,14 +105,12 @@ void ActorCore::on_start(Peer& peer, transport::InboundMessage message) {
       it->second.task = std::move(task);
 }
 
-std::optional<boost::asio::steady_timer> ActorCore::enforce_deadline(const wire::Envelope& env,
-                                                                     const std::string& peer_uid) {
+std::optional<boost::asio::steady_timer> ActorCore::enforce_deadline(
+    std::chrono::system_clock::time_point deadline, const std::string& peer_uid,
+    std::uint64_t call_id) {
   std::optional<boost::asio::steady_timer> timer;
-  if (env.deadline_unix_ms() == 0) return timer;
-  const std::chrono::system_clock::time_point deadline{
-      std::chrono::milliseconds(env.deadline_unix_ms())};
   timer.emplace(executor_, Clock::now() + (deadline - std::chrono::system_clock::now()));
-  timer->async_wait([this, peer_uid, call_id = env.call_id()](boost::system::error_code ec) {
+  timer->async_wait([this, peer_uid, call_id](boost::system::error_code ec) {
     if (ec) return;
     Peer* p = find_peer(peer_uid);
     if (!p) return;
@@ -141,7 +139,8 @@ task<void> ActorCore::serve_call(std::string peer_uid, std::uint64_t call_id,
       find_peer(peer_uid) ? find_peer(peer_uid)->identity : ActorIdentity{peer_uid, "", 0};
   Call call(owner_, caller, call_id, function, deadline);
   // The caller's deadline, enforced here too: the caller may be unable to cancel.
-  auto deadline_timer = enforce_deadline(env, peer_uid);
+  std::optional<boost::asio::steady_timer> deadline_timer;
+  if (deadline) deadline_timer = enforce_deadline(*deadline, peer_uid, call_id);
 
   std::exception_ptr error;
   std::optional<PackedPayload> result;

@@ -50,8 +50,9 @@ void ActorCore::on_stream_message(Peer& peer, transport::InboundMessage message)
 
 task<void> ActorCore::cancel_remote(const std::string& peer_uid, std::uint64_t call_id,
                                     CallReply& pending, std::string_view reason) {
+  if (pending.done()) co_return;  // answered: nothing to cancel (the common case)
   Peer* target = find_peer(peer_uid);
-  if (!target || pending.done()) co_return;
+  if (!target) co_return;
   send_cancel(*target, {.call_id = call_id}, reason);
   (void)co_await move_on_after(options_.cancel_ack_timeout, pending.wait());
 }

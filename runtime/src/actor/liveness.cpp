@@ -98,7 +98,8 @@ void ActorCore::lose_peer(const std::string& uid_ref, const std::string& why_ref
               identity_.display(), peer->identity.display(), why, peer->pending.size(),
               peer->serving.size());
   for (auto& [id, pending] : peer->pending)
-    if (!pending->done()) pending->set_error(std::make_exception_ptr(PeerLost(peer->identity, why, exit)));
+    if (!pending->done())  // the error is made only for a call still waiting
+      pending->set_error(std::make_exception_ptr(PeerLost(peer->identity, why, exit)));
   for (auto& [id, context] : peer->contexts) context->on_outcome();
   for (auto& [id, serving] : peer->serving) {
     if (serving.context)

@@ -264,8 +264,9 @@ int Program::run_actor_root(std::string name, std::function<task<void>(Actor&)> 
   // SIGINT/SIGTERM cancel main; its actor nurseries then tear the tree down. Taken off
   // the loop, with a hard deadline (stop_grace), before any other thread exists.
   RootStop stop;
-  detail::SignalWatch signal_watch(io.get_executor(), options.stop_grace,
-                                   [&](int sig, std::chrono::milliseconds) { stop.on_signal(sig); });
+  detail::SignalWatch signal_watch(
+      io.get_executor(), options.stop_grace,
+      [&](int sig, std::chrono::milliseconds) { stop.on_signal(sig); });
   zmq::context_t context = transport::open_context();
   if (const auto why = transport::runtime_directory_fallback_reason(); !why.empty())
     log::warn("{}; using {}", why, transport::private_runtime_directory().string());
